@@ -1,0 +1,86 @@
+-- 全市目标完成情况: every KPI of the catalogue for every assessment year, with the
+-- city-wide value where one exists, and "暂无数据" where its feed is not integrated yet.
+
+with
+
+catalogue as (
+
+    select * from {{ ref('ref_kpi_catalogue') }}
+
+),
+
+years as (
+
+    select * from {{ ref('dim_assessment_years') }}
+
+),
+
+city_values as (
+
+    select * from {{ ref('fct_kpi_values') }}
+    where scope_type = 'city'
+
+),
+
+kpis_with_data as (
+
+    select distinct kpi_code from {{ ref('fct_kpi_values') }}
+
+),
+
+grid as (
+
+    select
+        catalogue.kpi_code,
+        catalogue.kpi_name,
+        catalogue.category,
+        years.assessment_year,
+        catalogue.unit,
+        catalogue.comparator,
+        catalogue.target_value,
+        catalogue.scope as target_scope,
+        catalogue.owner_unit_code,
+        catalogue.source_feed,
+        catalogue.plan_clause,
+        city_values.actual_value,
+        city_values.numerator,
+        city_values.denominator,
+        city_values.prior_year_value,
+        city_values.yoy_change,
+        coalesce(city_values.status, 'no_data') as status,
+        coalesce(city_values.source_rows, 0) as source_rows,
+        kpis_with_data.kpi_code is not null as kpi_has_data
+    from catalogue
+    cross join years
+    left join city_values
+        on catalogue.kpi_code = city_values.kpi_code
+        and years.assessment_year = city_values.kpi_year
+    left join kpis_with_data on catalogue.kpi_code = kpis_with_data.kpi_code
+
+)
+
+select
+    kpi_code,
+    kpi_name,
+    category,
+    cast(assessment_year as integer) as assessment_year,
+    unit,
+    comparator,
+    cast(target_value as double) as target_value,
+    target_scope,
+    owner_unit_code,
+    source_feed,
+    plan_clause,
+    cast(actual_value as double) as actual_value,
+    cast(numerator as double) as numerator,
+    cast(denominator as double) as denominator,
+    cast(prior_year_value as double) as prior_year_value,
+    cast(yoy_change as double) as yoy_change,
+    status,
+    {{ kpi_status_label('status') }} as status_label,
+    case
+        when not kpi_has_data then '暂无数据：指标尚未接入（数据源 ' || source_feed || '）'
+        when actual_value is null then '暂无数据：本年度无可用数据'
+    end as data_note,
+    cast(source_rows as bigint) as source_rows
+from grid

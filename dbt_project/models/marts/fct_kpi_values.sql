@@ -1,0 +1,59 @@
+-- KPI 指标值 (long format): one row per KPI, year and scope with a computed value, next to
+-- its catalogue target, the prior year's value and whether the target is met.
+
+with
+
+kpi_values as (
+
+    select * from {{ ref('int_kpi_values__unioned') }}
+
+),
+
+catalogue as (
+
+    select * from {{ ref('ref_kpi_catalogue') }}
+
+),
+
+with_prior as (
+
+    select
+        kpi_values.*,
+        lag(actual_value) over (
+            partition by kpi_code, scope_type, scope_code order by kpi_year
+        ) as prior_actual_value,
+        lag(kpi_year) over (
+            partition by kpi_code, scope_type, scope_code order by kpi_year
+        ) as prior_year
+    from kpi_values
+
+),
+
+joined as (
+
+    select
+        with_prior.kpi_code,
+        catalogue.kpi_name,
+        with_prior.kpi_year,
+        with_prior.scope_type,
+        with_prior.scope_code,
+        with_prior.actual_value,
+        with_prior.numerator,
+        with_prior.denominator,
+        catalogue.unit,
+        catalogue.comparator,
+        catalogue.target_value,
+        -- a gap year is not "the prior year": no year-on-year value across it
+        case when with_prior.prior_year = with_prior.kpi_year - 1
+            then with_prior.prior_actual_value end as prior_year_value,
+        with_prior.source_rows
+    from with_prior
+    inner join catalogue on with_prior.kpi_code = catalogue.kpi_code
+
+)
+
+select
+    *,
+    actual_value - prior_year_value as yoy_change,
+    {{ kpi_status('comparator', 'actual_value', 'target_value', 'prior_year_value') }} as status
+from joined

@@ -1,0 +1,22 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'ingested_files') }}
+
+)
+
+select
+    feed,
+    sha256 as source_sha256,
+    source_file,
+    file_bytes,
+    status as file_status,
+    rows_read,
+    rows_loaded,
+    rows_quarantined,
+    reason as rejection_reason,
+    stored_path,
+    ingested_at
+
+from source

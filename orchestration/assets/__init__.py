@@ -1,0 +1,1 @@
+"""Dagster assets: ingestion (raw/*), dbt models, publication."""

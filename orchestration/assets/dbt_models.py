@@ -1,0 +1,70 @@
+"""dbt models as Dagster assets, split in two steps so a blocking data-quality check on the
+staged tables runs between them: seeds + staging first, then intermediate + marts."""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
+
+from orchestration.dbt_project import dbt_project
+from orchestration.resources import DUCKDB_POOL
+
+STAGING_SELECT = "path:seeds path:models/staging"
+MARTS_SELECT = "path:models/intermediate path:models/marts"
+
+
+class LayerTranslator(DagsterDbtTranslator):
+    """Groups follow the dbt folder layout (reference, staging, intermediate, marts)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else None
+
+
+TRANSLATOR = LayerTranslator()
+
+
+def _build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[object]:
+    # "buildable": a test spanning both steps (e.g. a relationship from a KPI model to a seed)
+    # runs in the step where all its parents exist, not in the first step that touches one.
+    yield from dbt.cli(["build", "--indirect-selection", "buildable"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=STAGING_SELECT,
+    name="dbt_reference_and_staging",
+    dagster_dbt_translator=TRANSLATOR,
+    pool=DUCKDB_POOL,
+)
+def dbt_reference_and_staging(context: AssetExecutionContext, dbt: DbtCliResource):  # noqa: ANN201
+    yield from _build(context, dbt)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=MARTS_SELECT,
+    name="dbt_kpis_and_marts",
+    dagster_dbt_translator=TRANSLATOR,
+    pool=DUCKDB_POOL,
+)
+def dbt_kpis_and_marts(context: AssetExecutionContext, dbt: DbtCliResource):  # noqa: ANN201
+    yield from _build(context, dbt)
+
+
+DBT_ASSETS = [dbt_reference_and_staging, dbt_kpis_and_marts]
+
+
+def model_key(model_name: str) -> AssetKey:
+    """The Dagster key of a dbt model, looked up rather than hand-written."""
+    for assets_def in DBT_ASSETS:
+        try:
+            return get_asset_key_for_model([assets_def], model_name)
+        except KeyError:
+            continue
+    raise KeyError(f"no dbt model named {model_name!r} in {[a.node_def.name for a in DBT_ASSETS]}")

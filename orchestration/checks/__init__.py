@@ -1,0 +1,1 @@
+"""Asset checks: Great Expectations suites run as blocking Dagster checks."""

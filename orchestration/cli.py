@@ -1,0 +1,134 @@
+"""`lq`: read the platform's results from the command line.
+
+lq kpis [--year 2015] [--all]   city targets from the published file (read-only)
+lq files                        per-file reconciliation from the working warehouse
+lq quarantine [--limit 20]      quarantined rows with their reasons
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from orchestration import settings
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.2f}"
+    return str(value)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Fixed-width text table that lines up Chinese (double-width) characters."""
+    cells = [[_cell_text(v) for v in r] for r in rows]
+    widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(lines)
+
+
+def _query(path: Path, sql: str, params: Sequence[object] = ()) -> tuple[list[str], list[tuple]]:
+    if not path.exists():
+        raise SystemExit(f"{path} does not exist yet: run the pipeline first (scripts/demo.sh)")
+    with duckdb.connect(str(path), read_only=True) as conn:
+        cursor = conn.execute(sql, list(params))
+        rows = cursor.fetchall()
+        return [d[0] for d in cursor.description], rows
+
+
+def cmd_kpis(args: argparse.Namespace) -> str:
+    published = settings.published_path()
+    filters = [] if args.all else ["actual_value is not null"]
+    if args.year:
+        filters.append(f"assessment_year = {int(args.year)}")
+    where = f"where {' and '.join(filters)}" if filters else ""
+    headers, rows = _query(
+        published,
+        f"""
+        select assessment_year as 年度, kpi_code, kpi_name as 指标, comparator as 比较,
+               target_value as 目标值, actual_value as 实际值, unit as 单位,
+               numerator as 分子, denominator as 分母, status_label as 状态
+        from city_targets_latest {where}
+        order by assessment_year, kpi_code""",
+    )
+    _, summary = _query(
+        published,
+        """
+        select (select max(version) from publications), count(distinct kpi_code),
+               count(*) filter (where status = 'met'), count(*) filter (where status = 'not_met'),
+               count(*) filter (where status = 'no_data')
+        from city_targets_latest""",
+    )
+    version, kpis, met, not_met, no_data = summary[0]
+    hint = "" if args.all else " (--all lists the KPIs without data)"
+    return (
+        f"全市目标完成情况 — published version {version} ({published})\n"
+        f"{format_table(headers, rows)}\n\n"
+        f"catalogue KPIs: {kpis}; KPI-years met {met}, not met {not_met}, no data {no_data}{hint}"
+    )
+
+
+def cmd_files(_: argparse.Namespace) -> str:
+    headers, rows = _query(
+        settings.warehouse_path(),
+        """
+        select feed, source_file, status, rows_read, rows_loaded, rows_quarantined,
+               left(sha256, 12) as sha256, reason
+        from raw.ingested_files order by feed, source_file""",
+    )
+    read, loaded, quarantined = (sum(r[i] for r in rows) for i in (3, 4, 5))
+    rejected = sum(r[2] == "rejected" for r in rows)
+    return (
+        f"{format_table(headers, rows)}\n\n{len(rows)} files ({rejected} rejected): "
+        f"rows read {read} = loaded {loaded} + quarantined {quarantined}"
+    )
+
+
+def cmd_quarantine(args: argparse.Namespace) -> str:
+    headers, rows = _query(
+        settings.warehouse_path(),
+        """
+        select source_file, source_row, reason from raw.quarantine
+        order by source_file, source_row limit ?""",
+        [args.limit],
+    )
+    return format_table(headers, rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="lq", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    kpis = sub.add_parser("kpis", help="city targets from the published file")
+    kpis.add_argument("--year", type=int)
+    kpis.add_argument("--all", action="store_true", help="include KPIs without data")
+    kpis.set_defaults(run=cmd_kpis)
+    sub.add_parser("files", help="per-file reconciliation").set_defaults(run=cmd_files)
+    quarantine = sub.add_parser("quarantine", help="quarantined rows")
+    quarantine.add_argument("--limit", type=int, default=20)
+    quarantine.set_defaults(run=cmd_quarantine)
+    args = parser.parse_args(argv)
+    print(args.run(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

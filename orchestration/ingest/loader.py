@@ -1,0 +1,312 @@
+"""Load a feed's new files into DuckDB: lineage on every row, bad rows to quarantine,
+one reconciliation record per file, all of a file in one transaction.
+
+Idempotent by content: a file whose sha256 was already ingested for the feed is skipped,
+whatever its name. For every file: rows_read = rows_loaded + rows_quarantined."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.ingest import file_store
+from orchestration.ingest.contract import FeedContract
+from orchestration.ingest.readers import FileRejected, read_table
+from orchestration.ingest.validate_rows import (
+    BadRow,
+    CellProblem,
+    GoodRow,
+    MissingColumns,
+    validate_rows,
+)
+
+LINEAGE_COLUMNS = {
+    "_source_file": "VARCHAR NOT NULL",
+    "_source_sha256": "VARCHAR NOT NULL",
+    "_source_sheet": "VARCHAR",
+    "_source_row": "INTEGER NOT NULL",
+    "_raw_record": "JSON NOT NULL",
+    "_loaded_at": "TIMESTAMP NOT NULL",
+}
+
+BOOKKEEPING_DDL = """
+create schema if not exists raw;
+create table if not exists raw.ingested_files (
+    feed varchar not null,
+    sha256 varchar not null,
+    source_file varchar not null,
+    file_bytes bigint not null,
+    status varchar not null,            -- loaded | rejected
+    rows_read integer not null,
+    rows_loaded integer not null,
+    rows_quarantined integer not null,
+    reason varchar,
+    sheet varchar,
+    encoding varchar,
+    header_map json,
+    stored_path varchar not null,
+    ingested_at timestamp not null,
+    primary key (feed, sha256),
+    check (rows_read = rows_loaded + rows_quarantined)
+);
+create table if not exists raw.quarantine (
+    feed varchar not null,
+    source_file varchar not null,
+    source_sha256 varchar not null,
+    source_sheet varchar,
+    source_row integer,
+    reason varchar not null,
+    problems json not null,
+    raw_record json,
+    quarantined_at timestamp not null
+);
+"""
+
+
+@dataclass(frozen=True)
+class FileReport:
+    feed: str
+    source_file: str
+    sha256: str
+    status: str  # loaded | rejected | already_ingested
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    reason: str | None
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def ensure_tables(conn: duckdb.DuckDBPyConnection, contract: FeedContract) -> None:
+    conn.execute(BOOKKEEPING_DDL)
+    schema = contract.table.split(".")[0]
+    columns = [f"{c.name} {c.duckdb_type}" for c in contract.columns]
+    columns += [f"{name} {ddl}" for name, ddl in LINEAGE_COLUMNS.items()]
+    conn.execute(f"create schema if not exists {schema}")
+    conn.execute(f"create table if not exists {contract.table} ({', '.join(columns)})")
+
+
+def landed_files(contract: FeedContract, raw_dir: Path) -> list[Path]:
+    """The feed's files in the landing zone, oldest name first; Excel lock files skipped."""
+    folder = raw_dir / contract.landing_dir
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
+    )
+
+
+def _already_ingested(conn: duckdb.DuckDBPyConnection, feed: str, sha256: str) -> bool:
+    found = conn.execute(
+        "select 1 from raw.ingested_files where feed = ? and sha256 = ?", [feed, sha256]
+    ).fetchall()
+    return bool(found)
+
+
+def _drop_known_keys(
+    conn: duckdb.DuckDBPyConnection, contract: FeedContract, good: list[GoodRow]
+) -> tuple[list[GoodRow], list[BadRow]]:
+    """A key already loaded from another file is a duplicate delivery, not a new row."""
+    if not contract.key or not good:
+        return good, []
+    keys = pa.table({k: [str(r.values[k]) for r in good] for k in contract.key})
+    join = " and ".join(f"t.{k}::varchar = n.{k}" for k in contract.key)
+    conn.register("new_keys", keys)
+    try:
+        found = conn.execute(
+            f"select {', '.join('n.' + k for k in contract.key)}, t._source_file, t._source_row "
+            f"from {contract.table} t join new_keys n on {join}"
+        ).fetchall()
+    finally:
+        conn.unregister("new_keys")
+    if not found:
+        return good, []
+    width = len(contract.key)
+    known = {tuple(row[:width]): (row[width], row[width + 1]) for row in found}
+    labels = "/".join(contract.column(k).label for k in contract.key)
+    kept, dropped = [], []
+    for row in good:
+        key = tuple(str(row.values[k]) for k in contract.key)
+        if key in known:
+            source, line = known[key]
+            message = f"duplicate {labels} {'/'.join(key)}: already loaded from {source} row {line}"
+            dropped.append(
+                BadRow(row.row_number, (CellProblem(None, None, message),), row.raw_json)
+            )
+        else:
+            kept.append(row)
+    return kept, dropped
+
+
+def _insert_good(
+    conn: duckdb.DuckDBPyConnection,
+    contract: FeedContract,
+    rows: list[GoodRow],
+    lineage: dict[str, object],
+) -> None:
+    if not rows:
+        return
+    data: dict[str, list[object]] = {
+        c.name: [r.values[c.name] for r in rows] for c in contract.columns
+    }
+    data["_source_row"] = [r.row_number for r in rows]
+    data["_raw_record"] = [r.raw_json for r in rows]
+    for name, value in lineage.items():
+        data[name] = [value] * len(rows)
+    conn.register("batch", pa.table(data))
+    try:
+        # BY NAME: the Arrow batch and the table agree on names, not positions.
+        conn.execute(f"insert into {contract.table} by name select * from batch")
+    finally:
+        conn.unregister("batch")
+
+
+def _insert_bad(
+    conn: duckdb.DuckDBPyConnection,
+    feed: str,
+    rows: list[BadRow],
+    lineage: dict[str, object],
+) -> None:
+    if not rows:
+        return
+    data = {
+        "feed": [feed] * len(rows),
+        "source_file": [lineage["_source_file"]] * len(rows),
+        "source_sha256": [lineage["_source_sha256"]] * len(rows),
+        "source_sheet": [lineage["_source_sheet"]] * len(rows),
+        "source_row": [r.row_number for r in rows],
+        "reason": [r.reason for r in rows],
+        "problems": [json.dumps([asdict(p) for p in r.problems], ensure_ascii=False) for r in rows],
+        "raw_record": [r.raw_json for r in rows],
+        "quarantined_at": [lineage["_loaded_at"]] * len(rows),
+    }
+    conn.register("bad_batch", pa.table(data))
+    try:
+        conn.execute("insert into raw.quarantine by name select * from bad_batch")
+    finally:
+        conn.unregister("bad_batch")
+
+
+def ingest_file(
+    conn: duckdb.DuckDBPyConnection,
+    contract: FeedContract,
+    path: Path,
+    raw_dir: Path,
+    store_dir: Path,
+) -> FileReport:
+    """Ingest one file. Never raises for bad data: the report says what happened."""
+    started = time.perf_counter()
+    source_file = path.relative_to(raw_dir).as_posix()
+    sha256 = file_store.sha256_of(path)
+
+    def report(
+        status: str, read: int, loaded: int, quarantined: int, reason: str | None
+    ) -> FileReport:
+        return FileReport(
+            contract.feed,
+            source_file,
+            sha256,
+            status,
+            read,
+            loaded,
+            quarantined,
+            reason,
+            round(time.perf_counter() - started, 4),
+        )
+
+    if _already_ingested(conn, contract.feed, sha256):
+        return report("already_ingested", 0, 0, 0, None)
+    stored = file_store.keep(path, sha256, store_dir)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    sheet = encoding = None
+    header_map: dict[str, str] | None = None
+    good: list[GoodRow] = []
+    bad: list[BadRow] = []
+    reason: str | None = None
+    try:
+        table = read_table(path, contract.known_headers)
+        sheet, encoding = table.sheet, table.encoding
+        try:
+            validated = validate_rows(contract, table)
+            good, bad, header_map = validated.good, validated.bad, validated.header_map
+        except MissingColumns as missing:
+            # The file is readable but not this feed's layout: keep every row, each with the reason.
+            reason = f"{source_file}: {missing}"
+            problem = (CellProblem(None, f"row {table.header_row}", str(missing)),)
+            bad = [BadRow(r.row_number, problem, "{}") for r in table.rows]
+    except FileRejected as rejected:
+        reason = f"{source_file}: {rejected}"
+    lineage = {
+        "_source_file": source_file,
+        "_source_sha256": sha256,
+        "_source_sheet": sheet,
+        "_loaded_at": now,
+    }
+    conn.begin()
+    try:
+        good, duplicates = _drop_known_keys(conn, contract, good)
+        bad = sorted(bad + duplicates, key=lambda r: r.row_number)
+        _insert_good(conn, contract, good, lineage)
+        _insert_bad(conn, contract.feed, bad, lineage)
+        status = "rejected" if reason else "loaded"
+        conn.execute(
+            "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                contract.feed,
+                sha256,
+                source_file,
+                path.stat().st_size,
+                status,
+                len(good) + len(bad),
+                len(good),
+                len(bad),
+                reason,
+                sheet,
+                encoding,
+                json.dumps(header_map, ensure_ascii=False) if header_map else None,
+                str(stored),
+                now,
+            ],
+        )
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    return report(status, len(good) + len(bad), len(good), len(bad), reason)
+
+
+def ingest_feed(
+    conn: duckdb.DuckDBPyConnection,
+    contract: FeedContract,
+    raw_dir: Path,
+    store_dir: Path,
+) -> list[FileReport]:
+    """Ingest every new file of the feed. One file's failure never stops the others."""
+    ensure_tables(conn, contract)
+    reports = []
+    for path in landed_files(contract, raw_dir):
+        try:
+            reports.append(ingest_file(conn, contract, path, raw_dir, store_dir))
+        except Exception as error:  # a bug or a database fault: record it, go on
+            reports.append(
+                FileReport(
+                    contract.feed,
+                    path.relative_to(raw_dir).as_posix(),
+                    "",
+                    "failed",
+                    0,
+                    0,
+                    0,
+                    f"{type(error).__name__}: {error}",
+                    0.0,
+                )
+            )
+    return reports

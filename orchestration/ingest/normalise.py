@@ -1,0 +1,164 @@
+"""Turn one raw cell into a typed value, or say precisely why it cannot be read.
+
+Every parser returns (value, None) or (None, reason). Reasons are short, in the form users
+see in quarantine reports: "unknown county '北京市朝阳区'"."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from functools import cache
+
+from orchestration.domain.credit_code import validate as validate_credit_code
+from orchestration.ingest.contract import ColumnSpec
+from orchestration.ingest.readers import CellValue
+from orchestration.reference import load_seed
+
+Parsed = tuple[object, str | None]
+
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 once its 1900 leap-year bug is accounted for
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def normalise_text(value: object) -> str:
+    """NFKC folds full-width letters and digits (ＡＢ１２ → AB12); outer white space goes."""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def match_key(value: str) -> str:
+    """Key used to match names against reference aliases: no spaces, upper case."""
+    return "".join(normalise_text(value).split()).upper()
+
+
+def parse_text(raw: CellValue) -> Parsed:
+    return normalise_text(raw), None
+
+
+def parse_date(raw: CellValue) -> Parsed:
+    if isinstance(raw, datetime):
+        return raw.date(), None
+    if isinstance(raw, date):
+        return raw, None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        if 20000 <= raw <= 80000:  # an Excel serial date left as a number
+            return EXCEL_EPOCH + timedelta(days=int(raw)), None
+        return None, f"'{raw}' is not a date"
+    text = normalise_text(raw)
+    text = text.split(" ")[0] if re.match(r"^\d{4}-\d{1,2}-\d{1,2} \d", text) else text
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(*(int(part) for part in match.groups())), None
+            except ValueError:
+                return None, f"'{text}' is not a valid calendar date"
+    return None, f"'{text}' is not a date (expected e.g. 2015-03-17, 2015/3/17, 2015年3月17日)"
+
+
+def parse_integer(raw: CellValue) -> Parsed:
+    text = normalise_text(raw).replace(",", "")
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"'{text}' is not a number"
+    if not number.is_integer():
+        return None, f"'{text}' is not a whole number"
+    return int(number), None
+
+
+def parse_decimal(raw: CellValue) -> Parsed:
+    text = normalise_text(raw).replace(",", "")
+    try:
+        return float(text), None
+    except ValueError:
+        return None, f"'{text}' is not a number"
+
+
+def parse_credit_code(raw: CellValue) -> Parsed:
+    code = match_key(str(raw))
+    problem = validate_credit_code(code)
+    if problem:
+        return None, f"'{code}': {problem}"
+    return code, None
+
+
+@cache
+def reference_lookup(reference: str) -> Mapping[str, str]:
+    """Alias → code for a reference list, built from the dbt seeds (one source of truth)."""
+    lookup: dict[str, str] = {}
+    if reference == "counties":
+        for row in load_seed("ref_counties"):
+            names = [row["county_code"], row["county_name"], row["short_name"]]
+            for name in names + row["aliases"].split("|"):
+                lookup[match_key(name)] = row["county_code"]
+    elif reference == "spot_check_streams":
+        for row in load_seed("ref_spot_check_streams"):
+            for name in [row["stream_code"], row["stream_name"], *row["aliases"].split("|")]:
+                lookup[match_key(name)] = row["stream_code"]
+    elif reference == "product_categories":
+        for row in load_seed("ref_product_categories"):
+            lookup[match_key(row["category_code"])] = row["category_code"]
+            lookup[match_key(row["category_name"])] = row["category_code"]
+    else:
+        raise KeyError(f"unknown reference list {reference!r}")
+    lookup.pop("", None)
+    return lookup
+
+
+_REFERENCE_NOUNS = {
+    "counties": "county",
+    "spot_check_streams": "spot-check type",
+    "product_categories": "product category",
+}
+
+
+def _reference_parser(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
+    assert column.reference is not None
+    lookup = reference_lookup(column.reference)
+    noun = _REFERENCE_NOUNS.get(column.reference, column.reference)
+
+    def parse(raw: CellValue) -> Parsed:
+        code = lookup.get(match_key(str(raw)))
+        if code is None:
+            return None, f"unknown {noun} '{normalise_text(raw)}'"
+        return code, None
+
+    return parse
+
+
+def _enum_parser(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
+    lookup = {match_key(v): canonical for canonical, vs in column.values.items() for v in vs}
+    allowed = "/".join(v for vs in column.values.values() for v in vs)
+
+    def parse(raw: CellValue) -> Parsed:
+        value = lookup.get(match_key(str(raw)))
+        if value is None:
+            return None, f"unknown {column.label} '{normalise_text(raw)}' (allowed: {allowed})"
+        return value, None
+
+    return parse
+
+
+_SIMPLE_PARSERS: dict[str, Callable[[CellValue], Parsed]] = {
+    "text": parse_text,
+    "date": parse_date,
+    "integer": parse_integer,
+    "decimal": parse_decimal,
+    "credit_code": parse_credit_code,
+}
+
+
+def parser_for(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
+    if column.type == "reference":
+        return _reference_parser(column)
+    if column.type == "enum":
+        return _enum_parser(column)
+    return _SIMPLE_PARSERS[column.type]

@@ -1,0 +1,153 @@
+"""Read a delivered file into rows of raw cell values, whatever its format.
+
+Readers know nothing about a feed's meaning: they find the header row, keep the original
+header text and each cell's location, and hand strings (or dates/numbers from xlsx) on."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+# Encodings seen in Chinese government downloads, tried in this order. GB18030 is a superset
+# of GBK/GB2312; UTF-8 with BOM is what Excel writes with "CSV UTF-8".
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+HEADER_SEARCH_ROWS = 10
+MAX_FILE_BYTES = 100 * 1024 * 1024
+
+CellValue = str | int | float | date | datetime | None
+
+
+class FileRejected(Exception):
+    """The whole file cannot be read as a table; the message says why, for the quarantine."""
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    row_number: int  # 1-based, as the user sees it in Excel or a text editor
+    values: tuple[CellValue, ...]
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    headers: tuple[str, ...]
+    header_row: int
+    sheet: str | None
+    encoding: str | None
+    rows: tuple[SourceRow, ...]
+
+    def cell(self, column_index: int, row_number: int) -> str:
+        """Spreadsheet-style reference of a cell, e.g. E17."""
+        return f"{get_column_letter(column_index + 1)}{row_number}"
+
+
+def clean_header(value: object) -> str:
+    """Headers are compared after NFKC (full-width → ASCII) and with all white space removed."""
+    return "".join(unicodedata.normalize("NFKC", str(value or "")).split())
+
+
+def _find_header(rows: list[tuple[CellValue, ...]], known_headers: frozenset[str]) -> int:
+    known = {clean_header(h) for h in known_headers}
+    best_index, best_hits = -1, 1
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        hits = sum(1 for value in row if clean_header(value) in known)
+        if hits > best_hits:
+            best_index, best_hits = index, hits
+    if best_index < 0:
+        raise FileRejected(
+            f"no header row found in the first {HEADER_SEARCH_ROWS} rows "
+            f"(expected headers such as {', '.join(sorted(known_headers)[:5])})"
+        )
+    return best_index
+
+
+def _table(
+    rows: list[tuple[CellValue, ...]],
+    row_numbers: list[int],
+    known_headers: frozenset[str],
+    sheet: str | None,
+    encoding: str | None,
+) -> SourceTable:
+    header_index = _find_header(rows, known_headers)
+    headers = tuple(clean_header(v) for v in rows[header_index])
+    body = []
+    for values, number in zip(
+        rows[header_index + 1 :], row_numbers[header_index + 1 :], strict=True
+    ):
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue  # blank lines are layout, not data
+        padded = tuple(values) + (None,) * (len(headers) - len(values))
+        body.append(SourceRow(number, padded))
+    return SourceTable(headers, row_numbers[header_index], sheet, encoding, tuple(body))
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    for encoding in CSV_ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise FileRejected(f"not readable as text in any of {', '.join(CSV_ENCODINGS)}")
+
+
+def read_csv(path: Path, known_headers: frozenset[str]) -> SourceTable:
+    text, encoding = _decode(path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[CellValue, ...]] = []
+    numbers: list[int] = []
+    try:
+        for record in reader:
+            rows.append(tuple(record))
+            numbers.append(reader.line_num)
+    except csv.Error as error:
+        raise FileRejected(f"CSV syntax error at line {reader.line_num}: {error}") from error
+    return _table(rows, numbers, known_headers, None, encoding)
+
+
+def _sheet_rows(values: Iterable[tuple[CellValue, ...]]) -> list[tuple[CellValue, ...]]:
+    return [tuple(row) for row in values]
+
+
+def read_xlsx(path: Path, known_headers: frozenset[str]) -> SourceTable:
+    # read_only streams rows; data_only gives cached values, never formulas. openpyxl parses
+    # the XML with defusedxml when it is installed (it is a pinned dependency).
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged zip/xml
+        raise FileRejected(
+            f"not a readable xlsx workbook: {type(error).__name__}: {error}"
+        ) from error
+    try:
+        problems = []
+        for sheet in workbook.worksheets:
+            rows = _sheet_rows(sheet.iter_rows(values_only=True))
+            try:
+                return _table(rows, list(range(1, len(rows) + 1)), known_headers, sheet.title, None)
+            except FileRejected as error:
+                problems.append(f"sheet {sheet.title}: {error}")
+        raise FileRejected("; ".join(problems) or "workbook has no sheets")
+    finally:
+        workbook.close()
+
+
+READERS = {".csv": read_csv, ".xlsx": read_xlsx}
+
+
+def read_table(path: Path, known_headers: frozenset[str]) -> SourceTable:
+    """Read a CSV or xlsx file; raise FileRejected with a reason a person can act on."""
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        raise FileRejected(f"file type {suffix or '(none)'} is not accepted (use .csv or .xlsx)")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FileRejected(f"file is {size} bytes, over the {MAX_FILE_BYTES} byte limit")
+    if size == 0:
+        raise FileRejected("file is empty")
+    return READERS[suffix](path, known_headers)

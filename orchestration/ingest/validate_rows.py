@@ -1,0 +1,121 @@
+"""Apply a contract to a SourceTable: map headers, parse every cell, check rules.
+
+A row either loads whole or goes to quarantine whole, with every problem it has named by
+cell, so one correction round fixes all of them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from orchestration.ingest.contract import FeedContract
+from orchestration.ingest.normalise import normalise_text, parser_for
+from orchestration.ingest.readers import CellValue, SourceTable, clean_header
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    column: str | None  # contract column name; None for whole-row problems
+    cell: str | None  # e.g. "E17"
+    message: str
+
+
+@dataclass(frozen=True)
+class GoodRow:
+    row_number: int
+    values: dict[str, object]
+    raw_json: str
+
+
+@dataclass(frozen=True)
+class BadRow:
+    row_number: int
+    problems: tuple[CellProblem, ...]
+    raw_json: str
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(f"{p.cell}: {p.message}" if p.cell else p.message for p in self.problems)
+
+
+@dataclass(frozen=True)
+class ValidatedTable:
+    good: list[GoodRow]
+    bad: list[BadRow]
+    header_map: dict[str, str]  # contract column → header as delivered
+
+
+class MissingColumns(Exception):
+    """Required columns are absent: every row of the file is quarantined with this reason."""
+
+
+def map_headers(contract: FeedContract, headers: tuple[str, ...]) -> dict[str, int]:
+    """Contract column name → index of the delivered column that carries it."""
+    positions = {header: index for index, header in enumerate(headers) if header}
+    mapping: dict[str, int] = {}
+    for column in contract.columns:
+        for synonym in column.headers:
+            index = positions.get(clean_header(synonym))
+            if index is not None:
+                mapping[column.name] = index
+                break
+    missing = [c.label for c in contract.columns if c.required and c.name not in mapping]
+    if missing:
+        raise MissingColumns(f"required columns missing: {', '.join(missing)}")
+    return mapping
+
+
+def _raw_json(headers: tuple[str, ...], values: tuple[CellValue, ...]) -> str:
+    # The row as delivered (original headers, original text) travels with it for lineage.
+    record = {
+        h or f"column_{i + 1}": (None if v is None else str(v))
+        for i, (h, v) in enumerate(zip(headers, values, strict=False))
+    }
+    return json.dumps(record, ensure_ascii=False)
+
+
+def validate_rows(contract: FeedContract, table: SourceTable) -> ValidatedTable:
+    mapping = map_headers(contract, table.headers)
+    parsers = {c.name: parser_for(c) for c in contract.columns if c.name in mapping}
+    empty = contract.empty_values
+    good: list[GoodRow] = []
+    bad: list[BadRow] = []
+    seen_keys: dict[tuple[object, ...], int] = {}
+    for row in table.rows:
+        values: dict[str, object] = {}
+        problems: list[CellProblem] = []
+        for column in contract.columns:
+            index = mapping.get(column.name)
+            raw = row.values[index] if index is not None else None
+            cell = table.cell(index, row.row_number) if index is not None else None
+            if raw is None or (isinstance(raw, str) and normalise_text(raw) in empty):
+                values[column.name] = None
+                if column.required:
+                    problems.append(CellProblem(column.name, cell, f"{column.label} is empty"))
+                continue
+            value, problem = parsers[column.name](raw)
+            if problem:
+                problems.append(CellProblem(column.name, cell, f"{column.label}: {problem}"))
+            values[column.name] = value
+        for rule in contract.rules:
+            applies = all(values.get(k) == v for k, v in rule.when.items())
+            if applies and values.get(rule.require) in (None, ""):
+                index = mapping.get(rule.require)
+                cell = table.cell(index, row.row_number) if index is not None else None
+                problems.append(CellProblem(rule.require, cell, rule.message))
+        if contract.key and not problems:
+            key = tuple(values[k] for k in contract.key)
+            if key in seen_keys:
+                labels = "/".join(contract.column(k).label for k in contract.key)
+                shown = key[0] if len(key) == 1 else key
+                message = f"duplicate {labels} {shown} (first at row {seen_keys[key]})"
+                problems.append(CellProblem(None, None, f"row {row.row_number}: {message}"))
+            else:
+                seen_keys[key] = row.row_number
+        raw_json = _raw_json(table.headers, row.values)
+        if problems:
+            bad.append(BadRow(row.row_number, tuple(problems), raw_json))
+        else:
+            good.append(GoodRow(row.row_number, values, raw_json))
+    header_map = {name: table.headers[index] for name, index in mapping.items()}
+    return ValidatedTable(good, bad, header_map)

@@ -1,0 +1,109 @@
+"""Publish assessment tables into the bureau's read-only DuckDB file, as immutable versions.
+
+The published file is never opened for writing in place: each publication builds a new file
+beside it (copying every earlier version) and atomically renames it over the old one. Readers
+holding the old file keep reading it undisturbed; the pipeline never waits for a reader."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+# Working-warehouse table → published table name.
+PUBLISHED_TABLES = {"marts.fct_city_targets": "city_targets"}
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: int
+    created: bool  # False when the content equals the latest version: nothing new published
+    content_sha256: str
+    inputs_sha256: str
+    rows: dict[str, int]
+    path: Path
+
+
+def _content_hash(conn: duckdb.DuckDBPyConnection, table: str) -> tuple[str, int]:
+    rows = conn.execute(f"select * from {table} order by all").fetchall()
+    digest = hashlib.sha256(json.dumps(rows, default=str, ensure_ascii=False).encode())
+    return digest.hexdigest(), len(rows)
+
+
+def _inputs_hash(conn: duckdb.DuckDBPyConnection) -> str:
+    """sha256 over the delivered files the warehouse was built from (feed, file hash)."""
+    rows = conn.execute(
+        "select feed, sha256 from raw.ingested_files where status = 'loaded' order by all"
+    ).fetchall()
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def _latest(published: Path) -> tuple[int, str | None]:
+    if not published.exists():
+        return 0, None
+    with duckdb.connect(str(published), read_only=True) as conn:
+        row = conn.execute(
+            "select version, content_sha256 from publications order by version desc limit 1"
+        ).fetchall()
+    return (row[0][0], row[0][1]) if row else (0, None)
+
+
+def publish(warehouse: Path, published: Path) -> PublishResult:
+    with duckdb.connect(str(warehouse), read_only=True) as source:
+        hashes = {table: _content_hash(source, table) for table in PUBLISHED_TABLES}
+        inputs_sha256 = _inputs_hash(source)
+    content_sha256 = hashlib.sha256("".join(h for h, _ in hashes.values()).encode()).hexdigest()
+    rows = {PUBLISHED_TABLES[t]: n for t, (_, n) in hashes.items()}
+    latest_version, latest_hash = _latest(published)
+    if latest_hash == content_sha256:
+        return PublishResult(latest_version, False, content_sha256, inputs_sha256, rows, published)
+
+    version = latest_version + 1
+    published.parent.mkdir(parents=True, exist_ok=True)
+    partial = published.with_name(f".{published.name}.{os.getpid()}.partial")
+    partial.unlink(missing_ok=True)
+    with duckdb.connect(str(partial)) as conn:
+        conn.execute(f"attach '{warehouse}' as working (read_only)")
+        if published.exists():
+            conn.execute(f"attach '{published}' as previous (read_only)")
+            conn.execute("create table publications as select * from previous.publications")
+            for name in PUBLISHED_TABLES.values():
+                conn.execute(f"create table {name} as select * from previous.{name}")
+            conn.execute("detach previous")
+        else:
+            conn.execute("""
+                create table publications (
+                    version integer primary key,
+                    published_at timestamp not null,
+                    content_sha256 varchar not null,
+                    inputs_sha256 varchar not null,
+                    row_counts json not null
+                )""")
+        for source_table, name in PUBLISHED_TABLES.items():
+            conn.execute(
+                f"create table if not exists {name} as "
+                f"select 0 as publication_version, * from working.{source_table} limit 0"
+            )
+            conn.execute(f"insert into {name} select {version}, * from working.{source_table}")
+            conn.execute(
+                f"create or replace view {name}_latest as select * from {name} "
+                f"where publication_version = (select max(version) from publications)"
+            )
+        conn.execute(
+            "insert into publications values (?, ?, ?, ?, ?)",
+            [
+                version,
+                datetime.now(UTC).replace(tzinfo=None),
+                content_sha256,
+                inputs_sha256,
+                json.dumps(rows),
+            ],
+        )
+        conn.execute("detach working")
+    os.replace(partial, published)
+    return PublishResult(version, True, content_sha256, inputs_sha256, rows, published)

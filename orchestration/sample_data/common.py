@@ -1,0 +1,232 @@
+"""Helpers shared by the feed generators: seeded randomness, enterprises with valid credit
+codes, date spellings, and byte-stable CSV/xlsx writers."""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+import os
+import random
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
+
+from orchestration.domain import credit_code
+
+# The development zone has no national division code; its enterprises register under the
+# city's own code, which is also what their credit codes carry.
+CITY_DIVISION_CODE = "131000"
+# Fixed timestamp for xlsx metadata and zip entries so reruns produce identical bytes.
+FIXED_TIMESTAMP = dt.datetime(2016, 1, 1, 0, 0, 0)
+
+ERROR_KINDS = ("unknown_county", "bad_credit_code", "unknown_verdict", "bad_date")
+
+
+@dataclass(frozen=True)
+class GenerationSummary:
+    """What one generator run wrote; nothing derived from the data beyond injected errors."""
+
+    files: tuple[Path, ...]
+    rows_per_file: Mapping[Path, int]
+    total_rows: int
+    injected_errors: Mapping[str, int] = field(default_factory=dict)
+
+
+class FeedGenerator(Protocol):
+    """Signature every feed generator offers to the CLI registry."""
+
+    def __call__(
+        self,
+        out_dir: Path,
+        years: Sequence[int],
+        scale: float = 1.0,
+        seed: int = 20151209,
+        error_rate: float = 0.01,
+    ) -> GenerationSummary: ...
+
+
+def rng_for(seed: int, *parts: object) -> random.Random:
+    """An independent generator per purpose: string seeds hash with SHA-512, so the stream is
+    stable across processes and unaffected by PYTHONHASHSEED."""
+    return random.Random("|".join([str(seed), *map(str, parts)]))
+
+
+def allocate(total: int, weights: Sequence[float]) -> list[int]:
+    """Split `total` into integer parts proportional to `weights` (largest remainder), so the
+    parts always add up exactly."""
+    weight_sum = float(sum(weights))
+    if total <= 0 or weight_sum <= 0:
+        return [0] * len(weights)
+    shares = [total * weight / weight_sum for weight in weights]
+    parts = [int(share) for share in shares]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (parts[i] - shares[i], i))
+    for index in by_remainder[: total - sum(parts)]:
+        parts[index] += 1
+    return parts
+
+
+def division_code(county: Mapping[str, str]) -> str:
+    """The 6-digit division code a county's enterprises register under."""
+    return county.get("division_code") or CITY_DIVISION_CODE
+
+
+def enterprise_prefix(county: Mapping[str, str]) -> str:
+    """How registered names start: districts carry the city name (廊坊市安次区…), counties and
+    county-level cities their own (固安县…, 三河市…)."""
+    if county.get("division_type") == "市辖区":
+        return "廊坊市" + county["county_name"]
+    return county["county_name"]
+
+
+_TRADE_FIRST = "宏华鑫盛天金恒永兴瑞中广隆泰昌丰源德嘉通新博佳诚万顺汇利信达安康富正祥益远海振腾"
+_TRADE_SECOND = "达信盛源泰丰华昌发隆宇晟通鑫辉成业润茂洋康瑞聚邦顺科越特凯宁力旺联星美林航"
+_COMPANY_FORMS = (("有限公司", 0.8), ("有限责任公司", 0.15), ("股份有限公司", 0.05))
+# Org-code bodies for codes issued from late 2015 on start with "MA"; older ones are numeric.
+_NEW_STYLE_SHARE = 0.1
+_NEW_STYLE_CHARS = credit_code.CHARSET
+
+
+@dataclass(frozen=True)
+class Enterprise:
+    """A registered enterprise as it appears in result tables."""
+
+    name: str
+    credit_code: str
+    county_code: str
+
+
+class EnterpriseRegistry:
+    """Hands out enterprises with unique names and unique, valid credit codes. Each pool is
+    seeded by (seed, county, industry key) so an enterprise keeps its name and code across
+    years, months and feeds."""
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._names: set[str] = set()
+        self._codes: set[str] = set()
+        self._pools: dict[tuple[str, str], list[Enterprise]] = {}
+
+    def pool(
+        self, county: Mapping[str, str], key: str, industries: Sequence[str], size: int
+    ) -> list[Enterprise]:
+        """The first `size` enterprises of the county's pool for `key` (grown on demand)."""
+        pool_key = (county["county_code"], key)
+        pool = self._pools.setdefault(pool_key, [])
+        if len(pool) < size:
+            rng = rng_for(self._seed, "enterprise", pool_key[0], key, len(pool))
+            while len(pool) < size:
+                pool.append(self._new_enterprise(rng, county, industries))
+        return pool[:size]
+
+    def _new_enterprise(
+        self, rng: random.Random, county: Mapping[str, str], industries: Sequence[str]
+    ) -> Enterprise:
+        for _ in range(1000):
+            roll = rng.random()
+            # Some firms register under the city or province name instead of the county's.
+            if roll < 0.85:
+                prefix = enterprise_prefix(county)
+            elif roll < 0.93:
+                prefix = "廊坊"
+            else:
+                prefix = "河北"
+            trade = rng.choice(_TRADE_FIRST) + rng.choice(_TRADE_SECOND)
+            form = rng.choices(
+                [name for name, _ in _COMPANY_FORMS], [w for _, w in _COMPANY_FORMS]
+            )[0]
+            name = prefix + trade + rng.choice(industries) + form
+            if trade[0] != trade[1] and name not in self._names:
+                break
+        else:  # pragma: no cover - only reachable with absurd pool sizes
+            raise RuntimeError(f"ran out of enterprise names for {county['county_name']}")
+        while True:
+            code = credit_code.build("91", division_code(county), _org_body(rng))
+            if code not in self._codes:
+                break
+        self._names.add(name)
+        self._codes.add(code)
+        return Enterprise(name=name, credit_code=code, county_code=county["county_code"])
+
+
+def _org_body(rng: random.Random) -> str:
+    if rng.random() < _NEW_STYLE_SHARE:
+        return "MA0" + "".join(rng.choice(_NEW_STYLE_CHARS) for _ in range(5))
+    return rng.choice("0567") + "".join(rng.choice("0123456789") for _ in range(7))
+
+
+def working_days(year: int, month: int) -> list[dt.date]:
+    """Monday-to-Friday dates of a month (sampling teams rarely work weekends)."""
+    days = calendar.monthrange(year, month)[1]
+    dates = [dt.date(year, month, day) for day in range(1, days + 1)]
+    return [day for day in dates if day.weekday() < 5]
+
+
+_CHINESE_DIGITS = "〇一二三四五六七八九"
+
+
+def chinese_number(value: int) -> str:
+    """1..31 in Chinese numerals (三, 十七, 二十一) for hand-written style dates."""
+    if value < 10:
+        return _CHINESE_DIGITS[value]
+    tens, ones = divmod(value, 10)
+    return (
+        ("" if tens == 1 else _CHINESE_DIGITS[tens])
+        + "十"
+        + ("" if ones == 0 else _CHINESE_DIGITS[ones])
+    )
+
+
+def date_variant(day: dt.date, style: str) -> str:
+    """A date as publishers spell it: iso 2015-03-17, slash 2015/3/17, chinese 2015年3月17日."""
+    if style == "slash":
+        return f"{day.year}/{day.month}/{day.day}"
+    if style == "chinese":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return day.isoformat()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    # Readers polling the landing zone must never see a half-written file.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_csv(
+    path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]], encoding: str
+) -> None:
+    """Write a CSV with Excel-style CRLF line ends in the given encoding."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    _write_atomically(path, buffer.getvalue().encode(encoding))
+
+
+def write_xlsx(path: Path, workbook: Workbook) -> None:
+    """Save a workbook with fixed metadata and zip timestamps so identical content gives
+    identical bytes (openpyxl otherwise stamps the current time)."""
+    workbook.properties.created = FIXED_TIMESTAMP
+    workbook.properties.modified = FIXED_TIMESTAMP
+    raw = io.BytesIO()
+    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
+    ExcelWriter(workbook, archive).save()  # closes the archive
+    stable = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source,
+        zipfile.ZipFile(stable, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, source.read(info.filename))
+    _write_atomically(path, stable.getvalue())

@@ -1,0 +1,57 @@
+"""Where things live. Every path can be moved with an environment variable, so tests and
+benchmarks run in a temporary directory while the demo uses the project's own folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+FEEDS_DIR = Path(__file__).resolve().parent / "feeds"
+
+# Switch telemetry off before any dbt, Dagster or GX code runs: the platform works offline.
+for _name, _value in {
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "GX_ANALYTICS_ENABLED": "False",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).resolve() if value else default
+
+
+def raw_dir() -> Path:
+    """The landing zone: departments and feeds drop files here."""
+    return _path_from_env("LQ_RAW_DIR", PROJECT_ROOT / "raw")
+
+
+def data_dir() -> Path:
+    """Generated state: the warehouse, the content-addressed file store, published copies."""
+    return _path_from_env("LQ_DATA_DIR", PROJECT_ROOT / "warehouse")
+
+
+def warehouse_path() -> Path:
+    """The working DuckDB file. One writer at a time (see docs/architecture.md)."""
+    return _path_from_env("LQ_WAREHOUSE", data_dir() / "langfang_quality.duckdb")
+
+
+def file_store_dir() -> Path:
+    """Raw files kept exactly as delivered, named by their sha256."""
+    return data_dir() / "file_store"
+
+
+def published_path() -> Path:
+    """The read-only copy for the statistics bureau; the pipeline never holds it open."""
+    return _path_from_env("LQ_PUBLISHED", data_dir() / "published" / "assessment.duckdb")
+
+
+def export_dbt_env() -> None:
+    """dbt's profiles.yml reads the warehouse path from the environment."""
+    os.environ["LQ_WAREHOUSE"] = str(warehouse_path())

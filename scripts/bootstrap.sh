@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set up the project on a machine with Python 3.11: a virtual environment with the pinned
+# stack (requirements.lock), the Dagster instance folder, and a dbt manifest.
+# Sourced by demo.sh and test.sh; safe to run again (it skips what is already done).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+python_bin=${PYTHON:-}
+if [[ -z "$python_bin" ]]; then
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+      python_bin=$candidate; break
+    fi
+  done
+fi
+[[ -n "$python_bin" ]] || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
+
+[[ -x .venv/bin/python ]] || "$python_bin" -m venv .venv
+stamp=".venv/.installed-$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)"
+if [[ ! -f "$stamp" ]]; then
+  echo "Installing the pinned stack into .venv (about a minute) ..."
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock 2> >(grep -v "is ignored" >&2)
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e . 2> >(grep -v "is ignored" >&2)
+  touch "$stamp"
+fi
+
+# Everything offline: no telemetry from Dagster, dbt or Great Expectations.
+export DAGSTER_DISABLE_TELEMETRY=1 DO_NOT_TRACK=1 DBT_SEND_ANONYMOUS_USAGE_STATS=False GX_ANALYTICS_ENABLED=False
+export DAGSTER_HOME=${DAGSTER_HOME:-$PWD/.dagster_home}
+mkdir -p "$DAGSTER_HOME"
+cp dagster.yaml "$DAGSTER_HOME/dagster.yaml"
+export PATH="$PWD/.venv/bin:$PATH"

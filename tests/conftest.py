@@ -1,0 +1,79 @@
+"""One materialised fixture warehouse shared by the tests that only read it.
+
+The environment is pointed at a temporary folder before any project module is imported, so
+nothing a test does touches the project's own raw/ or warehouse/."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="lq-tests-"))
+os.environ["LQ_DATA_DIR"] = str(_SESSION_DIR / "warehouse")
+os.environ["LQ_RAW_DIR"] = str(_SESSION_DIR / "raw")
+os.environ.pop("LQ_WAREHOUSE", None)
+os.environ.pop("LQ_PUBLISHED", None)
+os.environ["DAGSTER_HOME"] = str(_SESSION_DIR / "dagster_home")
+os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
+os.environ["DO_NOT_TRACK"] = "1"
+(_SESSION_DIR / "dagster_home").mkdir()
+
+from dagster import DagsterInstance, ExecuteInProcessResult  # noqa: E402
+
+from orchestration import settings  # noqa: E402
+from orchestration.sample_data.common import GenerationSummary  # noqa: E402
+from orchestration.sample_data.spot_checks import generate_spot_checks  # noqa: E402
+
+SAMPLE_YEARS = (2015, 2016)
+SAMPLE_SCALE = 0.25
+SAMPLE_ERROR_RATE = 0.02
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    raw_dir: Path
+    warehouse: Path
+    published: Path
+    generated: GenerationSummary
+    result: ExecuteInProcessResult
+    instance: DagsterInstance
+
+
+def run_refresh_all(instance: DagsterInstance) -> ExecuteInProcessResult:
+    """Build the definitions from the current environment and run the main job in process."""
+    from orchestration.definitions import build_definitions
+
+    job = build_definitions().resolve_job_def("refresh_all")
+    return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+@pytest.fixture(scope="session")
+def pipeline() -> Pipeline:
+    generated = generate_spot_checks(
+        settings.raw_dir(), SAMPLE_YEARS, scale=SAMPLE_SCALE, error_rate=SAMPLE_ERROR_RATE
+    )
+    instance = DagsterInstance.ephemeral()
+    result = run_refresh_all(instance)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return Pipeline(
+        raw_dir=settings.raw_dir(),
+        warehouse=settings.warehouse_path(),
+        published=settings.published_path(),
+        generated=generated,
+        result=result,
+        instance=instance,
+    )
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private raw dir, warehouse and published file for tests that change data."""
+    monkeypatch.setenv("LQ_DATA_DIR", str(tmp_path / "warehouse"))
+    monkeypatch.setenv("LQ_RAW_DIR", str(tmp_path / "raw"))
+    monkeypatch.setenv("LQ_WAREHOUSE", str(tmp_path / "warehouse" / "langfang_quality.duckdb"))
+    (tmp_path / "raw").mkdir()
+    return tmp_path

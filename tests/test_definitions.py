@@ -1,0 +1,49 @@
+"""The code location loads, and its wiring is what the docs say."""
+
+from __future__ import annotations
+
+from dagster import AssetKey
+
+from orchestration.definitions import build_definitions
+
+
+def test_definitions_load_and_validate() -> None:
+    defs = build_definitions()
+    defs.validate_loadable(defs)
+    assert defs.resolve_job_def("refresh_all") is not None
+    assert defs.resolve_schedule_def("daily_refresh").cron_schedule == "0 6 * * *"
+
+
+def test_every_check_targets_a_real_asset() -> None:
+    # A check on a key that does not exist loads silently (STACK-NOTES), so assert it here.
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    materialisable = set(graph.materializable_asset_keys)
+    check_keys = list(graph.asset_check_keys)
+    assert check_keys, "no asset checks defined"
+    for check_key in check_keys:
+        assert check_key.asset_key in materialisable, check_key
+
+
+def test_gx_gate_is_blocking_and_guards_the_staged_spot_checks() -> None:
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    gx_checks = [k for k in graph.asset_check_keys if k.name.startswith("gx_")]
+    assert [k.asset_key for k in gx_checks] == [AssetKey(["staging", "stg_raw__spot_checks"])]
+    spec = graph.get_check_spec(gx_checks[0])
+    assert spec.blocking
+
+
+def test_assets_that_open_the_warehouse_share_the_duckdb_pool() -> None:
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    for key in graph.materializable_asset_keys:
+        node = graph.get(key)
+        pools = {op.pool for op in node.assets_def.node_def.iterate_op_defs()}
+        assert pools == {"duckdb"}, (key, pools)
+
+
+def test_publication_depends_on_the_city_targets_mart() -> None:
+    graph = build_definitions().resolve_asset_graph()
+    parents = graph.get(AssetKey(["published", "city_targets"])).parent_keys
+    assert AssetKey(["marts", "fct_city_targets"]) in parents

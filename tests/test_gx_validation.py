@@ -1,0 +1,254 @@
+"""Great Expectations validation of the staged spot-check table: real GX 1.x, real DuckDB files
+in tmp_path, no mocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.quality.gx_validation import (
+    SuiteOutcome,
+    load_suite,
+    outcome_markdown,
+    validate_dataframe,
+    validate_duckdb_table,
+)
+from orchestration.reference import load_seed
+from orchestration.settings import EXPECTATIONS_DIR
+
+SUITE = EXPECTATIONS_DIR / "stg_raw__spot_checks.json"
+TABLE = "staging.stg_raw__spot_checks"
+COUNTIES = [row["county_code"] for row in load_seed("ref_counties")]
+CATEGORIES = [
+    (row["category_code"], row["stream_code"]) for row in load_seed("ref_product_categories")
+]
+
+# Conditional checks carry their condition in `column`, so (type, column) stays unique.
+NO_ITEMS = "nonconforming_items where verdict == 'fail'"
+VERDICT_FAIL = "verdict where is_pass == False"
+
+COLUMN_TYPES = {
+    "sample_no": "VARCHAR",
+    "stream_code": "VARCHAR",
+    "sampled_on": "DATE",
+    "sample_year": "INTEGER",
+    "county_code": "VARCHAR",
+    "enterprise_name": "VARCHAR",
+    "credit_code": "VARCHAR",
+    "category_code": "VARCHAR",
+    "product_name": "VARCHAR",
+    "verdict": "VARCHAR",
+    "is_pass": "BOOLEAN",
+    "nonconforming_items": "VARCHAR",
+    "source_sha256": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_row": "INTEGER",
+    "loaded_at": "TIMESTAMP",
+}
+
+
+def good_rows(count: int = 40) -> list[dict[str, object]]:
+    """A clean staged table: every fifth batch fails and names its nonconforming items."""
+    rows = []
+    for i in range(count):
+        category, stream = CATEGORIES[i % len(CATEGORIES)]
+        sampled_on = dt.date(2024, 1, 1) + dt.timedelta(days=7 * i)
+        failed = i % 5 == 4
+        rows.append(
+            {
+                "sample_no": f"GC24{i:06d}",
+                "stream_code": stream,
+                "sampled_on": sampled_on,
+                "sample_year": sampled_on.year,
+                "county_code": COUNTIES[i % len(COUNTIES)],
+                "enterprise_name": f"廊坊市示例企业{i}有限公司",
+                "credit_code": f"91131002{i:010d}",
+                "category_code": category,
+                "product_name": f"样品{i}",
+                "verdict": "fail" if failed else "pass",
+                "is_pass": not failed,
+                "nonconforming_items": "标签标识" if failed else None,
+                "source_sha256": hashlib.sha256(f"file{i // 20}".encode()).hexdigest(),
+                "source_file": f"spot_checks_{i // 20}.csv",
+                "source_row": i % 20 + 1,
+                "loaded_at": dt.datetime(2025, 1, 6, 8, 0, 0),
+            }
+        )
+    return rows
+
+
+def write_table(database: Path, rows: list[dict[str, object]]) -> Path:
+    """The staged table with the dbt view's column types, in a DuckDB file."""
+    frame = pd.DataFrame(rows, columns=list(COLUMN_TYPES))
+    columns = ", ".join(f"{name} {kind}" for name, kind in COLUMN_TYPES.items())
+    connection = duckdb.connect(str(database))
+    try:
+        connection.execute("CREATE SCHEMA staging")
+        connection.execute(f"CREATE TABLE {TABLE} ({columns})")
+        connection.register("frame", frame)
+        connection.execute(f"INSERT INTO {TABLE} SELECT * FROM frame")
+    finally:
+        connection.close()
+    return database
+
+
+def failed(outcome: SuiteOutcome) -> dict[tuple[str, str | None], object]:
+    return {(item.expectation_type, item.column): item for item in outcome.failed_outcomes}
+
+
+def test_good_table_passes_every_expectation(tmp_path: Path) -> None:
+    database = write_table(tmp_path / "good.duckdb", good_rows())
+
+    outcome = validate_duckdb_table(database, TABLE, SUITE)
+
+    assert [item for item in outcome.outcomes if not item.success] == []
+    assert outcome.success
+    assert outcome.failed == 0
+    assert outcome.row_count == 40
+    assert outcome.evaluated == len(json.loads(SUITE.read_text(encoding="utf-8"))["expectations"])
+    assert outcome.seconds > 0
+    markdown = outcome_markdown(outcome)
+    assert "✅ passed" in markdown
+    assert "❌" not in markdown
+    assert markdown.count("\n| ") == outcome.evaluated + 2  # header, rule, one line each
+    labels = [(item.expectation_type, item.column) for item in outcome.outcomes]
+    assert len(set(labels)) == len(labels)
+
+
+def test_bad_table_names_failing_expectations_with_counts_and_samples(tmp_path: Path) -> None:
+    rows = good_rows()
+    rows[0]["county_code"] = "131099"  # not a Langfang county
+    rows[1]["credit_code"] = "91131002IO12345678"  # I and O are not in the code's alphabet
+    rows[3]["sample_no"] = rows[2]["sample_no"]  # the same batch twice
+    rows[5]["stream_code"] = None  # a required key missing
+    rows[9]["nonconforming_items"] = None  # a failed batch without its items (row 9 fails)
+    rows[10]["is_pass"] = False  # disagrees with verdict pass
+    rows[11]["sampled_on"] = dt.date(2999, 1, 1)  # typo'd year, beyond pandas' ns range
+    rows[11]["sample_year"] = 2999
+    database = write_table(tmp_path / "bad.duckdb", rows)
+
+    outcome = validate_duckdb_table(database, TABLE, SUITE)
+
+    assert not outcome.success
+    failures = failed(outcome)
+    assert set(failures) == {
+        ("expect_column_values_to_be_in_set", "county_code"),
+        ("expect_column_values_to_match_regex", "credit_code"),
+        ("expect_column_values_to_be_unique", "sample_no"),
+        ("expect_column_values_to_not_be_null", "stream_code"),
+        ("expect_column_values_to_not_be_null", NO_ITEMS),
+        ("expect_column_values_to_be_in_set", VERDICT_FAIL),
+        ("expect_column_values_to_be_between", "sampled_on"),
+        ("expect_column_values_to_be_between", "sample_year"),
+    }
+    assert outcome.failed == len(failures)
+
+    def check(kind: str, column: str, count: int, sample: str) -> None:
+        item = failures[(kind, column)]
+        assert item.unexpected_count == count, (kind, column, item)
+        assert item.unexpected_percent is not None and item.unexpected_percent > 0
+        assert any(sample in value for value in item.sample_unexpected), (sample, item)
+        assert item.notes  # the reviewer's explanation travels with the outcome
+
+    check("expect_column_values_to_be_in_set", "county_code", 1, "131099")
+    check("expect_column_values_to_match_regex", "credit_code", 1, "91131002IO12345678")
+    check("expect_column_values_to_be_unique", "sample_no", 2, str(rows[2]["sample_no"]))
+    # Null and conditional checks name the offending rows by sample_no.
+    check("expect_column_values_to_not_be_null", "stream_code", 1, "sample_no=GC24000005")
+    check("expect_column_values_to_not_be_null", NO_ITEMS, 1, "sample_no=GC24000009")
+    check("expect_column_values_to_be_in_set", VERDICT_FAIL, 1, "sample_no=GC24000010")
+    check("expect_column_values_to_be_between", "sampled_on", 1, "2999-01-01")
+    check("expect_column_values_to_be_between", "sample_year", 1, "2999")
+    # The suite keeps its file order, whatever order GX evaluated in.
+    assert outcome.outcomes[0].expectation_type == "expect_table_row_count_to_be_between"
+
+    markdown = outcome_markdown(outcome)
+    assert "❌ failed" in markdown
+    for value in ("131099", "91131002IO12345678", "GC24000009", "2999-01-01"):
+        assert value in markdown
+
+
+def test_key_column_null_and_missing_column(tmp_path: Path) -> None:
+    frame = pd.DataFrame(good_rows(10))
+    frame.loc[0, "sample_no"] = None
+    frame = frame.drop(columns=["source_file"])
+
+    outcome = validate_dataframe(frame, SUITE)
+
+    failures = failed(outcome)
+    assert failures[("expect_column_values_to_not_be_null", "sample_no")].unexpected_count == 1
+    columns = failures[("expect_table_columns_to_match_set", None)]
+    assert "source_file" in (columns.observed_value or "")
+    # A check on a missing column fails (with GX's error as its observation), never passes.
+    missing = failures[("expect_column_values_to_not_be_null", "source_file")]
+    assert "source_file" in (missing.observed_value or "")
+
+
+def test_validate_duckdb_table_releases_the_file(tmp_path: Path) -> None:
+    database = write_table(tmp_path / "warehouse.duckdb", good_rows(5))
+
+    validate_duckdb_table(database, TABLE, SUITE)
+    writer = duckdb.connect(str(database))  # fails at once if a lock were still held
+    writer.execute(f"DELETE FROM {TABLE} WHERE source_row = 1")
+    writer.close()
+
+    with pytest.raises(duckdb.CatalogException):
+        validate_duckdb_table(database, "staging.no_such_table", SUITE)
+    writer = duckdb.connect(str(database))  # released on the error path too
+    assert writer.execute(f"SELECT count(*) FROM {TABLE}").fetchone() == (4,)
+    writer.close()
+
+
+def test_suite_json_loads_and_uses_real_gx_expectations() -> None:
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    document = json.loads(SUITE.read_text(encoding="utf-8"))
+    suite = load_suite(SUITE)
+
+    assert suite.name == document["name"] == "stg_raw__spot_checks"
+    assert len(suite.expectations) == len(document["expectations"])
+    for entry in document["expectations"]:
+        implementation = get_expectation_impl(entry["type"])
+        assert implementation.__module__.startswith("great_expectations.expectations.core.")
+        notes = entry["meta"]["notes"]
+        assert " / " in notes and any("\u4e00" <= char <= "\u9fff" for char in notes), notes
+    assert load_suite(SUITE) is suite  # cached in-process
+
+
+def test_suite_value_sets_match_the_dbt_seeds() -> None:
+    document = json.loads(SUITE.read_text(encoding="utf-8"))
+    value_sets = {
+        entry["kwargs"]["column"]: entry["kwargs"]["value_set"]
+        for entry in document["expectations"]
+        if entry["type"] == "expect_column_values_to_be_in_set"
+        and "row_condition" not in entry["kwargs"]
+    }
+    assert set(value_sets["county_code"]) == set(COUNTIES)
+    assert set(value_sets["category_code"]) == {code for code, _ in CATEGORIES}
+    streams = {row["stream_code"] for row in load_seed("ref_spot_check_streams")}
+    assert set(value_sets["stream_code"]) == streams
+    assert set(value_sets["verdict"]) == {"pass", "fail"}
+
+
+def test_load_suite_rejects_unknown_expectations(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text(
+        json.dumps(
+            {
+                "name": "broken",
+                "expectations": [
+                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}},
+                    {"type": "expect_column_values_to_be_purple", "kwargs": {"column": "a"}},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"#1 .*expect_column_values_to_be_purple"):
+        load_suite(path)

@@ -1,0 +1,228 @@
+"""The shared ingestion machinery on small hand-made files: encodings, layouts, bad rows,
+bad files, idempotency and reconciliation."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import Workbook
+
+from orchestration.domain.credit_code import check_digit
+from orchestration.ingest.contract import load_contract
+from orchestration.ingest.loader import ingest_feed
+from orchestration.ingest.normalise import parse_date
+
+CONTRACT = load_contract("spot_checks")
+HEADER = [
+    "序号",
+    "抽样编号",
+    "抽查类型",
+    "抽样日期",
+    "县区",
+    "受检单位",
+    "统一社会信用代码",
+    "产品类别",
+    "产品名称",
+    "规格型号",
+    "生产日期或批号",
+    "抽样单位",
+    "检验机构",
+    "检验结论",
+    "不合格项目",
+]
+CODE = "9113102210000001" + "2"
+CODE += check_digit(CODE)
+
+
+def _row(n: int, **changes: str) -> list[str]:
+    values = dict(
+        zip(
+            HEADER,
+            [
+                str(n),
+                f"JD-T-{n}",
+                "监督抽查",
+                "2015-03-17",
+                "固安县",
+                "某电缆公司",
+                CODE,
+                "电线电缆",
+                "电缆",
+                "/",
+                "/",
+                "市质监局",
+                "检验所",
+                "合格",
+                "/",
+            ],
+            strict=True,
+        )
+    )
+    values.update(changes)
+    return [values[h] for h in HEADER]
+
+
+def _write_csv(
+    path: Path, rows: list[list[str]], encoding: str = "utf-8", header: list[str] = HEADER
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n", encoding=encoding)
+    return path
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, Path, Path]:
+    conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    yield conn, tmp_path / "raw", tmp_path / "store"
+    conn.close()
+
+
+def _ingest(env: tuple[duckdb.DuckDBPyConnection, Path, Path]) -> list:
+    conn, raw, store = env
+    return ingest_feed(conn, CONTRACT, raw, store)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_encodings_load_the_same_rows(env, encoding: str) -> None:
+    _write_csv(
+        env[1] / "spot_checks" / "a.csv",
+        [_row(1), _row(2, 检验结论="F", 不合格项目="导体电阻")],
+        encoding,
+    )
+    [report] = _ingest(env)
+    assert (report.status, report.rows_loaded, report.rows_quarantined) == ("loaded", 2, 0)
+    rows = (
+        env[0]
+        .execute("select county_code, verdict, sampled_on from raw.spot_checks order by sample_no")
+        .fetchall()
+    )
+    assert rows == [("131022", "pass", date(2015, 3, 17)), ("131022", "fail", date(2015, 3, 17))]
+
+
+def test_xlsx_with_a_title_row_and_synonym_headers(env) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "抽检结果"
+    sheet.append(["廊坊市2015年3月监督抽查结果"])
+    sheet.merge_cells("A1:O1")
+    header = [
+        h.replace("受检单位", "标称生产企业名称").replace("抽样日期", "监督抽查时间")
+        for h in HEADER
+    ]
+    sheet.append(header)
+    sheet.append(_row(1, 抽样日期=None))  # replaced below by a real date cell
+    sheet["D3"] = date(2015, 4, 2)
+    sheet.append(_row(2, 县区="北京市朝阳区"))
+    path = env[1] / "spot_checks" / "b.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook.save(path)
+    [report] = _ingest(env)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (2, 1, 1)
+    assert env[0].execute(
+        "select sampled_on, _source_sheet, _source_row from raw.spot_checks"
+    ).fetchall() == [(date(2015, 4, 2), "抽检结果", 3)]
+    reason, raw_record = (
+        env[0].execute("select reason, raw_record from raw.quarantine").fetchall()[0]
+    )
+    assert reason == "E4: 县区: unknown county '北京市朝阳区'"
+    assert json.loads(raw_record)["标称生产企业名称"] == "某电缆公司"
+
+
+def test_every_problem_of_a_row_is_named_by_cell(env) -> None:
+    bad = _row(3, 抽样日期="2015-13-45", 统一社会信用代码=CODE[:-1] + "0", 检验结论="待定")
+    _write_csv(env[1] / "spot_checks" / "c.csv", [_row(1), bad, _row(4, 检验结论="不合格")])
+    [report] = _ingest(env)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (3, 1, 2)
+    reasons = [
+        r[0]
+        for r in env[0].execute("select reason from raw.quarantine order by source_row").fetchall()
+    ]
+    assert reasons[0].startswith("D3: 抽样日期: '2015-13-45' is not a valid calendar date; G3: ")
+    assert "N3: 检验结论: unknown 检验结论 '待定'" in reasons[0]
+    assert reasons[1] == "O4: 检验结论为不合格但未填写不合格项目"
+
+
+def test_duplicate_sample_numbers_within_and_across_files(env) -> None:
+    _write_csv(env[1] / "spot_checks" / "d1.csv", [_row(1), _row(1)])
+    _write_csv(env[1] / "spot_checks" / "d2.csv", [_row(1), _row(2)])
+    reports = _ingest(env)
+    assert [(r.rows_loaded, r.rows_quarantined) for r in reports] == [(1, 1), (1, 1)]
+    reasons = [
+        r[0]
+        for r in env[0].execute("select reason from raw.quarantine order by source_file").fetchall()
+    ]
+    assert "duplicate 抽样编号 JD-T-1 (first at row 2)" in reasons[0]
+    assert "already loaded from spot_checks/d1.csv row 2" in reasons[1]
+
+
+def test_the_same_file_twice_loads_once(env) -> None:
+    path = _write_csv(env[1] / "spot_checks" / "e.csv", [_row(1), _row(2)])
+    first = _ingest(env)
+    path.with_name("e-again.csv").write_bytes(path.read_bytes())
+    second = _ingest(env)
+    assert [r.status for r in first] == ["loaded"]
+    assert sorted(r.status for r in second) == ["already_ingested", "already_ingested"]
+    assert env[0].execute("select count(*) from raw.spot_checks").fetchall()[0][0] == 2
+    assert env[0].execute("select count(*) from raw.ingested_files").fetchall()[0][0] == 1
+
+
+def test_unreadable_and_foreign_files_are_rejected_kept_and_counted(env) -> None:
+    folder = env[1] / "spot_checks"
+    folder.mkdir(parents=True)
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+    (folder / "legacy.xls").write_bytes(b"\xd0\xcf\x11\xe0 old excel")
+    _write_csv(folder / "other.csv", [["1", "x"], ["2", "y"]], header=["序号", "产品名称"])
+    reports = {r.source_file: r for r in _ingest(env)}
+    assert {r.status for r in reports.values()} == {"rejected"}
+    assert "not a readable xlsx workbook" in reports["spot_checks/broken.xlsx"].reason
+    assert ".xls is not accepted" in reports["spot_checks/legacy.xls"].reason
+    other = reports["spot_checks/other.csv"]
+    assert "no header row found" in other.reason or "required columns missing" in other.reason
+    files = (
+        env[0]
+        .execute(
+            "select source_file, rows_read, rows_loaded, rows_quarantined, "
+            "stored_path from raw.ingested_files"
+        )
+        .fetchall()
+    )
+    assert len(files) == 3
+    for _, read, loaded, quarantined, stored in files:
+        assert read == loaded + quarantined
+        assert Path(stored).exists()
+
+
+def test_missing_required_columns_quarantine_every_row(env) -> None:
+    header = [h for h in HEADER if h != "县区"]
+    rows = [[v for h, v in zip(HEADER, _row(n), strict=True) if h != "县区"] for n in (1, 2)]
+    _write_csv(env[1] / "spot_checks" / "f.csv", rows, header=header)
+    [report] = _ingest(env)
+    assert (report.status, report.rows_read, report.rows_quarantined) == ("rejected", 2, 2)
+    assert "required columns missing: 县区" in report.reason
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2015-03-17", date(2015, 3, 17)),
+        ("2015/3/7", date(2015, 3, 7)),
+        ("2015.3.7", date(2015, 3, 7)),
+        ("2015年3月7日", date(2015, 3, 7)),
+        ("２０１５－０３－１７", date(2015, 3, 17)),
+        ("20150317", date(2015, 3, 17)),
+        (42080, date(2015, 3, 17)),
+        ("2015-03-17 00:00:00", date(2015, 3, 17)),
+    ],
+)
+def test_date_spellings(raw: object, expected: date) -> None:
+    assert parse_date(raw) == (expected, None)
+
+
+@pytest.mark.parametrize("raw", ["三月十七日", "2015-02-30", "17/03/2015", 12])
+def test_unreadable_dates_say_why(raw: object) -> None:
+    value, problem = parse_date(raw)
+    assert value is None and problem

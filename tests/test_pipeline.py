@@ -1,0 +1,189 @@
+"""The main job end to end on generated sample data: ingestion, dbt, GX gate, publication."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+from dagster import AssetKey
+from openpyxl import load_workbook
+
+from orchestration.cli import main as lq_main
+from orchestration.reference import load_seed
+from tests.conftest import Pipeline, run_refresh_all
+
+MANUFACTURING = "监督抽查"
+PASS_WORDS = {"合格", "P", "符合"}
+
+
+def _file_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a generated file with their row numbers, read without the project's readers."""
+    if path.suffix == ".xlsx":
+        sheet = load_workbook(path, read_only=True).worksheets[0]
+        rows = [
+            [("" if v is None else str(v)) for v in r] for r in sheet.iter_rows(values_only=True)
+        ]
+        header_index = next(i for i, r in enumerate(rows) if "抽样编号" in r)
+        header, body = rows[header_index], rows[header_index + 1 :]
+        return [
+            (header_index + 2 + i, dict(zip(header, r, strict=False))) for i, r in enumerate(body)
+        ]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = path.read_text(encoding=encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    lines = list(csv.reader(text.splitlines()))
+    return [(i + 2, dict(zip(lines[0], r, strict=False))) for i, r in enumerate(lines[1:]) if r]
+
+
+def _query(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_every_asset_and_the_gate_ran(pipeline: Pipeline) -> None:
+    materialised = {e.asset_key for e in pipeline.result.get_asset_materialization_events()}
+    for key in (
+        AssetKey(["raw", "spot_checks"]),
+        AssetKey(["staging", "stg_raw__spot_checks"]),
+        AssetKey(["intermediate", "int_kpi__manufacturing_pass_rate"]),
+        AssetKey(["marts", "fct_city_targets"]),
+        AssetKey(["published", "city_targets"]),
+    ):
+        assert key in materialised, key
+    evaluations = {e.check_name: e for e in pipeline.result.get_asset_check_evaluations()}
+    gx = evaluations["gx_stg_raw__spot_checks"]
+    assert gx.passed
+    assert gx.metadata["expectations_failed"].value == 0
+    assert gx.metadata["rows_validated"].value > 0
+
+
+def test_counts_reconcile_for_every_file(pipeline: Pipeline) -> None:
+    files = _query(
+        pipeline.warehouse,
+        """
+        select f.source_file, f.sha256, f.rows_read, f.rows_loaded, f.rows_quarantined,
+            (select count(*) from raw.spot_checks s where s._source_sha256 = f.sha256),
+            (select count(*) from raw.quarantine q where q.source_sha256 = f.sha256)
+        from raw.ingested_files f""",
+    )
+    assert len(files) == len(pipeline.generated.files)
+    for source_file, _, read, loaded, quarantined, in_table, in_quarantine in files:
+        expected_rows = len(_file_rows(pipeline.raw_dir / source_file))
+        assert read == expected_rows == loaded + quarantined, source_file
+        assert (loaded, quarantined) == (in_table, in_quarantine), source_file
+
+
+def test_every_injected_mistake_is_quarantined_with_a_reason(pipeline: Pipeline) -> None:
+    injected = sum(pipeline.generated.injected_errors.values())
+    assert injected > 0
+    reasons = [r[0] for r in _query(pipeline.warehouse, "select reason from raw.quarantine")]
+    assert len(reasons) == injected
+    kinds = {
+        "unknown_county": "unknown county",
+        "bad_credit_code": "统一社会信用代码",
+        "unknown_verdict": "unknown 检验结论",
+        "bad_date": "抽样日期",
+    }
+    for kind, count in pipeline.generated.injected_errors.items():
+        found = sum(kinds[kind] in reason for reason in reasons)
+        assert found >= count, (kind, count, found)
+    # every reason names the cell it is about, e.g. "E17: 县区: unknown county '…'"
+    assert all(re.match(r"^[A-Z]+\d+: ", reason) for reason in reasons)
+
+
+def test_manufacturing_pass_rate_equals_an_independent_calculation(pipeline: Pipeline) -> None:
+    quarantined = set(
+        _query(pipeline.warehouse, "select source_file, source_row from raw.quarantine")
+    )
+    county_by_name = {}
+    for county in load_seed("ref_counties"):
+        for name in [county["county_name"], county["short_name"], *county["aliases"].split("|")]:
+            county_by_name[name] = county["county_code"]
+    passed: dict[tuple[int, str], int] = defaultdict(int)
+    total: dict[tuple[int, str], int] = defaultdict(int)
+    for path in pipeline.generated.files:
+        source_file = path.relative_to(pipeline.raw_dir).as_posix()
+        for row_number, row in _file_rows(path):
+            if (source_file, row_number) in quarantined or row["抽查类型"] != MANUFACTURING:
+                continue
+            year = int(re.match(r"(\d{4})", row["抽样日期"]).group(1))
+            for scope in ("131000", county_by_name[row["县区"]]):
+                total[(year, scope)] += 1
+                passed[(year, scope)] += row["检验结论"] in PASS_WORDS
+    computed = {
+        (year, scope): (actual, numerator, denominator)
+        for year, scope, actual, numerator, denominator in _query(
+            pipeline.warehouse,
+            """
+            select kpi_year, scope_code, actual_value, numerator, denominator
+            from marts.fct_kpi_values where kpi_code = 'MFG_PASS_RATE'""",
+        )
+    }
+    assert set(computed) == set(total)
+    for key, denominator in total.items():
+        actual, numerator, computed_denominator = computed[key]
+        assert (numerator, computed_denominator) == (passed[key], denominator), key
+        assert abs(actual - 100 * passed[key] / denominator) < 1e-3, key
+
+
+def test_city_targets_list_every_catalogue_kpi_for_every_year(pipeline: Pipeline) -> None:
+    catalogue = load_seed("ref_kpi_catalogue")
+    rows = _query(
+        pipeline.warehouse,
+        """
+        select kpi_code, assessment_year, status, actual_value, data_note
+        from marts.fct_city_targets""",
+    )
+    years = sorted({r[1] for r in rows})
+    assert years == [2015, 2016]
+    assert len(rows) == len(catalogue) * len(years)
+    by_key = {(r[0], r[1]): r for r in rows}
+    for year in years:
+        _, _, status, actual, _ = by_key[("MFG_PASS_RATE", year)]
+        assert actual is not None
+        assert status == ("met" if actual >= 92 else "not_met")
+    without_feed = [r for r in rows if r[0] != "MFG_PASS_RATE" and r[3] is None]
+    assert without_feed and all(r[2] == "no_data" and r[4] for r in without_feed)
+
+
+def test_published_file_holds_one_version_readable_read_only(pipeline: Pipeline) -> None:
+    versions = _query(pipeline.published, "select version, content_sha256 from publications")
+    assert len(versions) == 1
+    published = _query(pipeline.published, "select count(*) from city_targets_latest")[0][0]
+    working = _query(pipeline.warehouse, "select count(*) from marts.fct_city_targets")[0][0]
+    assert published == working
+
+
+def test_lq_kpis_prints_the_city_targets(pipeline: Pipeline, capsys) -> None:
+    assert lq_main(["kpis"]) == 0
+    out = capsys.readouterr().out
+    assert "制造业产品质量合格率" in out
+    assert "published version 1" in out
+
+
+def test_rerunning_the_job_adds_nothing_and_publishes_nothing_new(pipeline: Pipeline) -> None:
+    before = _query(pipeline.warehouse, "select count(*) from raw.spot_checks")[0][0]
+    # the same file under another name is the same delivery
+    first = pipeline.generated.files[0]
+    copy = first.with_name(f"copy-of-{first.name}")
+    shutil.copyfile(first, copy)
+    try:
+        result = run_refresh_all(pipeline.instance)
+    finally:
+        copy.unlink()
+    assert result.success
+    ingest = next(
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == AssetKey(["raw", "spot_checks"])
+    )
+    assert ingest.materialization.metadata["files_new"].value == 0
+    assert _query(pipeline.warehouse, "select count(*) from raw.spot_checks")[0][0] == before
+    assert len(_query(pipeline.published, "select * from publications")) == 1

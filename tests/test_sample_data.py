@@ -1,0 +1,306 @@
+"""The spot-check sample generator, checked against real files and an independent reading of
+the feed contract (no generator internals are reused for the checks)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+from orchestration.domain.credit_code import is_valid
+from orchestration.reference import load_seed
+from orchestration.sample_data.__main__ import GENERATORS, main, parse_years
+from orchestration.sample_data.spot_checks import generate_spot_checks
+from orchestration.settings import FEEDS_DIR
+
+SCALE = 0.05
+YEAR = 2015
+BASE_VOLUMES = {
+    "manufacturing": 1200,
+    "food": 3000,
+    "agricultural": 2400,
+    "forestry": 240,
+    "risk": 150,
+}
+PREFIXES = {
+    "manufacturing": "JD",
+    "food": "SP",
+    "agricultural": "NC",
+    "forestry": "LC",
+    "risk": "FX",
+}
+
+CONTRACT = yaml.safe_load((FEEDS_DIR / "spot_checks.yaml").read_text(encoding="utf-8"))
+LABELS = ["序号", *(column["label"] for column in CONTRACT["columns"])]
+VERDICTS = CONTRACT["columns"][[c["name"] for c in CONTRACT["columns"]].index("verdict")]["values"]
+PASS_VALUES = set(VERDICTS["pass"])
+FAIL_VALUES = set(VERDICTS["fail"])
+EMPTY = set(CONTRACT["empty_values"])
+
+
+def _county_names() -> set[str]:
+    names = set()
+    for county in load_seed("ref_counties"):
+        names.update({county["county_name"], county["short_name"]})
+        names.update(alias for alias in county["aliases"].split("|") if alias)
+    return names
+
+
+COUNTY_NAMES = _county_names()
+DATE_PATTERNS = (
+    r"(\d{4})-(\d{1,2})-(\d{1,2})",
+    r"(\d{4})/(\d{1,2})/(\d{1,2})",
+    r"(\d{4})年(\d{1,2})月(\d{1,2})日",
+)
+
+
+def parse_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    for pattern in DATE_PATTERNS:
+        match = re.fullmatch(pattern, str(value).strip())
+        if match:
+            try:
+                return dt.date(*map(int, match.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+def read_rows(path: Path) -> list[dict[str, object]]:
+    """Rows of one delivery file as dicts keyed by header label."""
+    if path.suffix == ".xlsx":
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        sheet = workbook["抽检结果"]
+        values = list(sheet.iter_rows(values_only=True))
+        workbook.close()
+        header, body = values[1], values[2:]
+    else:
+        encoding = "gb18030" if path.stem.endswith("_risk") else "utf-8"
+        with path.open(encoding=encoding, newline="") as handle:
+            values = list(csv.reader(handle))
+        header, body = values[0], values[1:]
+    assert list(header) == LABELS
+    return [dict(zip(header, row, strict=True)) for row in body]
+
+
+def violations(row: dict[str, object], year: int, month: int) -> list[str]:
+    """Contract violations of one row, judged only from the contract and the seeds."""
+    found = []
+    if row["县区"] not in COUNTY_NAMES:
+        found.append("unknown_county")
+    if not is_valid(str(row["统一社会信用代码"])):
+        found.append("bad_credit_code")
+    if row["检验结论"] not in PASS_VALUES | FAIL_VALUES:
+        found.append("unknown_verdict")
+    sampled = parse_date(row["抽样日期"])
+    if sampled is None or (sampled.year, sampled.month) != (year, month):
+        found.append("bad_date")
+    return found
+
+
+def all_rows(summary) -> list[tuple[Path, dict[str, object]]]:
+    return [(path, row) for path in summary.files for row in read_rows(path)]
+
+
+def month_of(path: Path) -> tuple[int, int]:
+    year, month = path.name[:7].split("-")
+    return int(year), int(month)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    out = tmp_path_factory.mktemp("clean")
+    return out, generate_spot_checks(out, [YEAR], scale=SCALE, error_rate=0.0)
+
+
+@pytest.fixture(scope="module")
+def dirty(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dirty")
+    return out, generate_spot_checks(out, [YEAR], scale=SCALE, error_rate=0.2)
+
+
+def test_layout_and_counts(clean):
+    out, summary = clean
+    streams = [row["stream_code"] for row in load_seed("ref_spot_check_streams")]
+    assert len(summary.files) == 12 * len(streams)
+    for path in summary.files:
+        assert path.parent == out / "spot_checks"
+        assert re.fullmatch(r"\d{4}-\d{2}_[a-z]+\.(csv|xlsx)", path.name)
+        assert len(read_rows(path)) == summary.rows_per_file[path]
+    per_stream = Counter()
+    for path, count in summary.rows_per_file.items():
+        per_stream[path.stem.split("_", 1)[1]] += count
+    assert per_stream == {stream: round(base * SCALE) for stream, base in BASE_VOLUMES.items()}
+    assert summary.total_rows == sum(summary.rows_per_file.values())
+    assert all(count == 0 for count in summary.injected_errors.values())
+
+
+def test_deterministic_bytes(clean, tmp_path):
+    _, summary = clean
+    again = generate_spot_checks(tmp_path, [YEAR], scale=SCALE, error_rate=0.0)
+    assert [p.name for p in again.files] == [p.name for p in summary.files]
+    for first, second in zip(summary.files, again.files, strict=True):
+        assert first.read_bytes() == second.read_bytes(), first.name
+
+
+def test_other_years_do_not_change_a_year(clean, tmp_path):
+    _, summary = clean
+    both = generate_spot_checks(tmp_path, [2016, YEAR], scale=SCALE, error_rate=0.0)
+    by_name = {path.name: path for path in both.files}
+    assert len(both.files) == 2 * len(summary.files)
+    for path in summary.files:
+        assert by_name[path.name].read_bytes() == path.read_bytes(), path.name
+
+
+def test_rows_scale(clean, tmp_path):
+    _, summary = clean
+    bigger = generate_spot_checks(tmp_path, [YEAR], scale=4 * SCALE, error_rate=0.0)
+    expected = sum(round(base * 4 * SCALE) for base in BASE_VOLUMES.values())
+    assert bigger.total_rows == expected
+    assert 3.8 < bigger.total_rows / summary.total_rows < 4.2
+
+
+def test_clean_rows_meet_the_contract(clean):
+    _, summary = clean
+    sample_numbers = set()
+    for path, row in all_rows(summary):
+        year, month = month_of(path)
+        assert violations(row, year, month) == [], (path.name, row)
+        stream = path.stem.split("_", 1)[1]
+        sample_no = str(row["抽样编号"])
+        assert re.fullmatch(rf"{PREFIXES[stream]}{year}-\d{{6}}-\d{{6}}", sample_no)
+        assert sample_no not in sample_numbers
+        sample_numbers.add(sample_no)
+        code = str(row["统一社会信用代码"])
+        assert code[:2] == "91"
+        if row["检验结论"] in FAIL_VALUES:
+            assert row["不合格项目"] not in EMPTY  # rule fail_needs_items
+        else:
+            assert row["不合格项目"] == "/"
+
+
+def test_enterprises_are_stable(clean):
+    _, summary = clean
+    codes_by_name: dict[str, set[str]] = {}
+    counties = {c["county_name"]: c for c in load_seed("ref_counties")}
+    for _, row in all_rows(summary):
+        codes_by_name.setdefault(str(row["受检单位"]), set()).add(str(row["统一社会信用代码"]))
+        county = counties.get(str(row["县区"]))
+        if county is not None:
+            assert str(row["统一社会信用代码"])[2:8] == (county["division_code"] or "131000")
+    assert all(len(codes) == 1 for codes in codes_by_name.values())
+    visits = Counter(name for _, row in all_rows(summary) for name in [row["受检单位"]])
+    assert max(visits.values()) > 1  # enterprises are sampled repeatedly
+
+
+def test_injected_errors_match_independent_check(dirty, clean):
+    _, summary = dirty
+    assert all(count > 0 for count in summary.injected_errors.values())
+    found = Counter()
+    broken_rows = 0
+    for path, row in all_rows(summary):
+        year, month = month_of(path)
+        kinds = violations(row, year, month)
+        assert len(kinds) <= 1, row  # exactly one violation per mistaken row
+        found.update(kinds)
+        broken_rows += bool(kinds)
+    assert broken_rows == sum(summary.injected_errors.values())
+    assert found == Counter({k: v for k, v in summary.injected_errors.items() if v})
+    # a mistaken row replaces a good row: same count, and it differs in one column only
+    _, clean_summary = clean
+    assert list(summary.rows_per_file.values()) == list(clean_summary.rows_per_file.values())
+    changed = 0
+    for (_, good), (_, bad) in zip(all_rows(clean_summary), all_rows(summary), strict=True):
+        differing = [label for label in LABELS if good[label] != bad[label]]
+        assert len(differing) <= 1
+        changed += bool(differing)
+    assert changed == broken_rows
+
+
+def test_xlsx_and_gb18030_files(clean):
+    _, summary = clean
+    xlsx = [p for p in summary.files if p.suffix == ".xlsx"]
+    risk = [p for p in summary.files if p.stem.endswith("_risk")]
+    assert len(xlsx) == 12 and all("forestry" in p.name for p in xlsx)
+    workbook = openpyxl.load_workbook(xlsx[8])
+    sheet = workbook["抽检结果"]
+    assert sheet["A1"].value == "廊坊市2015年9月果品林产品监测抽查结果"
+    assert "A1:O1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert [cell.value for cell in sheet[2]] == LABELS
+    assert sheet.max_row >= 3
+    assert any(isinstance(cell.value, dt.datetime) for cell in sheet["D"][2:])
+    for path in risk:
+        text = path.read_text(encoding="gb18030")
+        assert text.startswith("序号,抽样编号")
+    with pytest.raises(UnicodeDecodeError):
+        max(risk, key=lambda p: p.stat().st_size).read_text(encoding="utf-8")
+
+
+def test_rewrites_own_files_and_keeps_others(tmp_path):
+    landing = tmp_path / "spot_checks"
+    landing.mkdir()
+    (landing / "2015-03_manufacturing.csv").write_text("stale", encoding="utf-8")
+    (landing / "delivered_by_department.xlsx").write_bytes(b"keep")
+    (tmp_path / "other_feed.csv").write_text("keep", encoding="utf-8")
+    summary = generate_spot_checks(tmp_path, [YEAR], scale=0.02, error_rate=0.0)
+    assert (landing / "2015-03_manufacturing.csv").read_text(encoding="utf-8").startswith("序号")
+    assert (landing / "delivered_by_department.xlsx").read_bytes() == b"keep"
+    assert (tmp_path / "other_feed.csv").read_text(encoding="utf-8") == "keep"
+    leftovers = {p.name for p in landing.iterdir()} - {p.name for p in summary.files}
+    assert leftovers == {"delivered_by_department.xlsx"}
+
+
+def test_pass_rates_in_plausible_ranges(tmp_path):
+    summary = generate_spot_checks(tmp_path, [YEAR], scale=1.0, error_rate=0.0)
+    passed, total = Counter(), Counter()
+    for path, row in all_rows(summary):
+        stream = path.stem.split("_", 1)[1]
+        total[stream] += 1
+        passed[stream] += row["检验结论"] in PASS_VALUES
+    rate = {stream: passed[stream] / total[stream] for stream in total}
+    assert 0.89 <= rate["manufacturing"] <= 0.97
+    assert 0.955 <= rate["food"] <= 0.99
+    assert 0.955 <= rate["agricultural"] <= 0.995
+    assert 0.93 <= rate["forestry"] <= 1.0
+
+
+def test_cli(tmp_path, capsys):
+    assert "spot_checks" in GENERATORS
+    code = main(["--out", str(tmp_path), "--years", "2015", "--scale", "0.02", "--error-rate", "0"])
+    assert code == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("spot_checks: 60 files")
+    assert (tmp_path / "spot_checks" / "2015-01_food.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--scale", "0"],
+        ["--scale", "-1"],
+        ["--error-rate", "1.5"],
+        ["--error-rate", "-0.1"],
+        ["--years", "20x5"],
+        ["--years", "2016-2015"],
+        ["--feeds", "nope"],
+    ],
+)
+def test_cli_refuses_bad_arguments(tmp_path, args):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--out", str(tmp_path), *args])
+    assert exit_info.value.code == 2
+    assert not (tmp_path / "spot_checks").exists()
+
+
+def test_parse_years():
+    assert parse_years("2015") == [2015]
+    assert parse_years("2015-2016") == [2015, 2016]
+    assert parse_years("2016,2015") == [2015, 2016]
+    assert parse_years("2014, 2015-2016") == [2014, 2015, 2016]
