@@ -252,3 +252,19 @@ def test_load_suite_rejects_unknown_expectations(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match=r"#1 .*expect_column_values_to_be_purple"):
         load_suite(path)
+
+
+def test_concurrent_validations_in_one_process_stay_separate() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = pd.DataFrame(good_rows(30))
+    bad = good.copy()
+    bad.loc[0, "county_code"] = "131099"
+    dtypes = bad.dtypes.copy()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(lambda frame: validate_dataframe(frame, SUITE), [good, bad] * 2))
+
+    assert [outcome.success for outcome in outcomes] == [True, False, True, False]
+    assert all(outcome.failed == 1 for outcome in outcomes[1::2])
+    assert bad.dtypes.equals(dtypes)  # the caller's frame is not changed
