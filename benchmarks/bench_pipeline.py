@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,8 @@ import time
 from pathlib import Path
 
 import duckdb
+
+from orchestration import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -44,16 +45,9 @@ def _run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def _env(workdir: Path) -> dict[str, str]:
-    home = workdir / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "LQ_DATA_DIR": str(workdir / "warehouse"),
-        "LQ_RAW_DIR": str(workdir / "raw"),
-        "LQ_WAREHOUSE": str(workdir / "warehouse" / "langfang_quality.duckdb"),
-    }
+    overrides = settings.environment_for(workdir)
+    settings.prepare_dagster_home(Path(overrides["DAGSTER_HOME"]))
+    env = {**os.environ, **overrides}
     env.pop("LQ_PUBLISHED", None)
     return env
 

@@ -4,6 +4,7 @@ benchmarks run in a temporary directory while the demo uses the project's own fo
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,3 +56,19 @@ def published_path() -> Path:
 def export_dbt_env() -> None:
     """dbt's profiles.yml reads the warehouse path from the environment."""
     os.environ["LQ_WAREHOUSE"] = str(warehouse_path())
+
+
+def environment_for(workdir: Path) -> dict[str, str]:
+    """Variables that put every path of the platform below `workdir` (tests, benchmarks)."""
+    return {
+        "LQ_DATA_DIR": str(workdir / "warehouse"),
+        "LQ_RAW_DIR": str(workdir / "raw"),
+        "LQ_WAREHOUSE": str(workdir / "warehouse" / "langfang_quality.duckdb"),
+        "DAGSTER_HOME": str(workdir / "dagster_home"),
+    }
+
+
+def prepare_dagster_home(home: Path) -> None:
+    """An instance folder with the project's dagster.yaml (DuckDB pool, telemetry off)."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")

@@ -72,8 +72,8 @@ def pipeline() -> Pipeline:
 @pytest.fixture
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private raw dir, warehouse and published file for tests that change data."""
-    monkeypatch.setenv("LQ_DATA_DIR", str(tmp_path / "warehouse"))
-    monkeypatch.setenv("LQ_RAW_DIR", str(tmp_path / "raw"))
-    monkeypatch.setenv("LQ_WAREHOUSE", str(tmp_path / "warehouse" / "langfang_quality.duckdb"))
+    for name, value in settings.environment_for(tmp_path).items():
+        if name != "DAGSTER_HOME":  # in-process runs use an ephemeral instance
+            monkeypatch.setenv(name, value)
     (tmp_path / "raw").mkdir()
     return tmp_path

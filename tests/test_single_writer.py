@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
 
+from orchestration import settings
 from orchestration.sample_data.spot_checks import generate_spot_checks
 from orchestration.settings import PROJECT_ROOT
 
@@ -19,16 +19,10 @@ DAGSTER = str(Path(sys.executable).with_name("dagster"))
 
 
 def test_overlapping_runs_wait_for_the_pool_instead_of_failing(tmp_path: Path) -> None:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "LQ_DATA_DIR": str(tmp_path / "warehouse"),
-        "LQ_RAW_DIR": str(tmp_path / "raw"),
-        "LQ_WAREHOUSE": str(tmp_path / "warehouse" / "langfang_quality.duckdb"),
-    }
+    overrides = settings.environment_for(tmp_path)
+    home = Path(overrides["DAGSTER_HOME"])
+    settings.prepare_dagster_home(home)
+    env = {**os.environ, **overrides}
     env.pop("LQ_PUBLISHED", None)
     generate_spot_checks(tmp_path / "raw", [2015], scale=0.05, error_rate=0.01)
     command = [DAGSTER, "job", "execute", "-m", "orchestration.definitions", "-j", "refresh_all"]

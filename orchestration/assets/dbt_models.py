@@ -4,7 +4,7 @@ staged tables runs between them: seeds + staging first, then intermediate + mart
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from orchestration.dbt_project import dbt_project
@@ -27,37 +27,30 @@ class LayerTranslator(DagsterDbtTranslator):
 TRANSLATOR = LayerTranslator()
 
 
-def _build(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[object]:
-    # "buildable": a test spanning both steps (e.g. a relationship from a KPI model to a seed)
-    # runs in the step where all its parents exist, not in the first step that touches one.
-    yield from dbt.cli(["build", "--indirect-selection", "buildable"], context=context).stream()
+def _dbt_step(name: str, select: str) -> AssetsDefinition:
+    """One `dbt build` step over the selected part of the project."""
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=select,
+        name=name,
+        dagster_dbt_translator=TRANSLATOR,
+        pool=DUCKDB_POOL,
+    )
+    def _step(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[object]:
+        # "buildable": a test spanning both steps (e.g. a relationship from a KPI model to a
+        # seed) runs in the step where all its parents exist, not the first one that touches one.
+        args = ["build", "--indirect-selection", "buildable"]
+        yield from dbt.cli(args, context=context).stream()
+
+    return _step
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=STAGING_SELECT,
-    name="dbt_reference_and_staging",
-    dagster_dbt_translator=TRANSLATOR,
-    pool=DUCKDB_POOL,
-)
-def dbt_reference_and_staging(context: AssetExecutionContext, dbt: DbtCliResource):  # noqa: ANN201
-    yield from _build(context, dbt)
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=MARTS_SELECT,
-    name="dbt_kpis_and_marts",
-    dagster_dbt_translator=TRANSLATOR,
-    pool=DUCKDB_POOL,
-)
-def dbt_kpis_and_marts(context: AssetExecutionContext, dbt: DbtCliResource):  # noqa: ANN201
-    yield from _build(context, dbt)
-
-
-DBT_ASSETS = [dbt_reference_and_staging, dbt_kpis_and_marts]
+DBT_ASSETS = [
+    _dbt_step("dbt_reference_and_staging", STAGING_SELECT),
+    _dbt_step("dbt_kpis_and_marts", MARTS_SELECT),
+]
 
 
 def model_key(model_name: str) -> AssetKey:

@@ -6,10 +6,11 @@ cell, so one correction round fixes all of them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from orchestration.ingest.contract import FeedContract
-from orchestration.ingest.normalise import normalise_text, parser_for
+from orchestration.ingest.normalise import Parsed, normalise_text, parser_for
 from orchestration.ingest.readers import CellValue, SourceTable, clean_header
 
 
@@ -74,10 +75,25 @@ def _raw_json(headers: tuple[str, ...], values: tuple[CellValue, ...]) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
+def _memoised(parse: Callable[[CellValue], Parsed]) -> Callable[[CellValue], Parsed]:
+    """Published tables repeat a few values (county, verdict, category) thousands of times:
+    parse each distinct value once. Keyed by type too, so 1, 1.0 and True stay apart."""
+    cache: dict[tuple[type, CellValue], Parsed] = {}
+
+    def parse_once(raw: CellValue) -> Parsed:
+        key = (type(raw), raw)
+        if key not in cache:
+            cache[key] = parse(raw)
+        return cache[key]
+
+    return parse_once
+
+
 def validate_rows(contract: FeedContract, table: SourceTable) -> ValidatedTable:
     mapping = map_headers(contract, table.headers)
-    parsers = {c.name: parser_for(c) for c in contract.columns if c.name in mapping}
+    parsers = {c.name: _memoised(parser_for(c)) for c in contract.columns if c.name in mapping}
     empty = contract.empty_values
+    is_empty = _memoised(lambda raw: (raw is None or normalise_text(raw) in empty, None))
     good: list[GoodRow] = []
     bad: list[BadRow] = []
     seen_keys: dict[tuple[object, ...], int] = {}
@@ -87,14 +103,15 @@ def validate_rows(contract: FeedContract, table: SourceTable) -> ValidatedTable:
         for column in contract.columns:
             index = mapping.get(column.name)
             raw = row.values[index] if index is not None else None
-            cell = table.cell(index, row.row_number) if index is not None else None
-            if raw is None or (isinstance(raw, str) and normalise_text(raw) in empty):
+            if is_empty(raw)[0]:
                 values[column.name] = None
                 if column.required:
+                    cell = table.cell(index, row.row_number) if index is not None else None
                     problems.append(CellProblem(column.name, cell, f"{column.label} is empty"))
                 continue
             value, problem = parsers[column.name](raw)
             if problem:
+                cell = table.cell(index, row.row_number)
                 problems.append(CellProblem(column.name, cell, f"{column.label}: {problem}"))
             values[column.name] = value
         for rule in contract.rules:
