@@ -3,6 +3,7 @@ bad files, idempotency and reconciliation."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -226,3 +227,16 @@ def test_date_spellings(raw: object, expected: date) -> None:
 def test_unreadable_dates_say_why(raw: object) -> None:
     value, problem = parse_date(raw)
     assert value is None and problem
+
+
+def test_delivered_files_are_kept_as_delivered_by_content_hash(env) -> None:
+    path = _write_csv(env[1] / "spot_checks" / "g.csv", [_row(1)], encoding="gb18030")
+    delivered = path.read_bytes()
+    _ingest(env)
+    path.unlink()  # people tidy the landing zone; lineage must not depend on it
+    [(sha256, stored)] = (
+        env[0].execute("select sha256, stored_path from raw.ingested_files").fetchall()
+    )
+    assert Path(stored).read_bytes() == delivered
+    assert hashlib.sha256(delivered).hexdigest() == sha256 == Path(stored).name.split(".")[0]
+    assert not Path(stored).stat().st_mode & 0o222  # read-only

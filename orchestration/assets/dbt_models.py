@@ -1,7 +1,9 @@
 """dbt models as Dagster assets, split in two steps so a blocking data-quality check on the
 staged tables runs between them: seeds + staging first, then intermediate + marts."""
 
+import tempfile
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
@@ -42,7 +44,11 @@ def _dbt_step(name: str, select: str) -> AssetsDefinition:
         # "buildable": a test spanning both steps (e.g. a relationship from a KPI model to a
         # seed) runs in the step where all its parents exist, not the first one that touches one.
         args = ["build", "--indirect-selection", "buildable"]
-        yield from dbt.cli(args, context=context).stream()
+        # A scratch target folder per invocation: dagster-dbt's default keeps ~5 MB of
+        # artefacts per step and run under dbt_project/target, forever. Results live on as
+        # Dagster events; partial parsing still reuses the project's partial_parse.msgpack.
+        with tempfile.TemporaryDirectory(prefix=f"dbt-{name}-") as target:
+            yield from dbt.cli(args, context=context, target_path=Path(target)).stream()
 
     return _step
 

@@ -205,7 +205,7 @@ def ingest_file(
     """Ingest one file. Never raises for bad data: the report says what happened."""
     started = time.perf_counter()
     source_file = path.relative_to(raw_dir).as_posix()
-    sha256 = file_store.sha256_of(path)
+    sha256 = file_store.sha256_of(path)  # cheap check first: most files were seen before
 
     def report(
         status: str, read: int, loaded: int, quarantined: int, reason: str | None
@@ -224,7 +224,10 @@ def ingest_file(
 
     if _already_ingested(conn, contract.feed, sha256):
         return report("already_ingested", 0, 0, 0, None)
-    stored = file_store.keep(path, sha256, store_dir)
+    # From here on only the stored copy is read: what is loaded is what the hash names.
+    sha256, stored = file_store.keep(path, store_dir)
+    if _already_ingested(conn, contract.feed, sha256):  # it changed into a known file meanwhile
+        return report("already_ingested", 0, 0, 0, None)
     now = datetime.now(UTC).replace(tzinfo=None)
     sheet = encoding = None
     header_map: dict[str, str] | None = None
@@ -232,7 +235,7 @@ def ingest_file(
     bad: list[BadRow] = []
     reason: str | None = None
     try:
-        table = read_table(path, contract.known_headers)
+        table = read_table(stored, contract.known_headers)
         sheet, encoding = table.sheet, table.encoding
         try:
             validated = validate_rows(contract, table)
@@ -263,7 +266,7 @@ def ingest_file(
                 contract.feed,
                 sha256,
                 source_file,
-                path.stat().st_size,
+                stored.stat().st_size,
                 status,
                 len(good) + len(bad),
                 len(good),
