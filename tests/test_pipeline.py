@@ -96,6 +96,18 @@ def test_every_injected_mistake_is_quarantined_with_a_reason(pipeline: Pipeline)
         assert found >= count, (kind, count, found)
     # every reason names the cell it is about, e.g. "E17: 县区: unknown county '…'"
     assert all(re.match(r"^[A-Z]+\d+: ", reason) for reason in reasons)
+    # and data engineers see them in the UI, on the ingestion asset's materialisation
+    ingest = next(
+        e
+        for e in pipeline.result.get_asset_materialization_events()
+        if e.asset_key == AssetKey(["raw", "spot_checks"])
+    )
+    sample = ingest.materialization.metadata["quarantine_sample"].value
+    shown = _query(
+        pipeline.warehouse,
+        "select reason from raw.quarantine order by source_file, source_row limit 25",
+    )
+    assert all(reason.replace("|", "/") in sample for (reason,) in shown)
 
 
 def test_manufacturing_pass_rate_equals_an_independent_calculation(pipeline: Pipeline) -> None:

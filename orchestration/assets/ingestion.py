@@ -18,6 +18,7 @@ from orchestration.ingest.loader import FileReport, ingest_feed
 from orchestration.resources import DUCKDB_POOL
 
 INGESTION_GROUP = "ingestion"
+QUARANTINE_SAMPLE = 25  # rows of quarantine shown in the UI per materialisation
 # Bookkeeping tables every ingestion asset writes (dbt sources raw.ingested_files, raw.quarantine).
 INGESTION_LOG_KEYS = (AssetKey(["raw", "ingested_files"]), AssetKey(["raw", "quarantine"]))
 
@@ -33,6 +34,16 @@ def _reconciliation_markdown(reports: list[FileReport]) -> str:
         lines.append(
             f"| {r.source_file} | {r.status} | {r.rows_read} | {r.rows_loaded} "
             f"| {r.rows_quarantined} | {(r.reason or '').replace('|', '/')} |"
+        )
+    return "\n".join(lines)
+
+
+def _quarantine_markdown(rows: list[tuple[str, int, str]]) -> str:
+    lines = ["| file | row | reason |", "|---|---:|---|"]
+    lines += [f"| {f} | {n} | {reason.replace('|', '/')} |" for f, n, reason in rows]
+    if len(rows) == QUARANTINE_SAMPLE:
+        lines.append(
+            f"\nFirst {QUARANTINE_SAMPLE} shown; all of them: `lq quarantine` or raw.quarantine."
         )
     return "\n".join(lines)
 
@@ -55,7 +66,13 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
         with duckdb.get_connection() as conn:
             reports = ingest_feed(conn, contract, settings.raw_dir(), settings.file_store_dir())
             table_rows = conn.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
-        new = [r for r in reports if r.status in ("loaded", "rejected")]
+            new = [r for r in reports if r.status in ("loaded", "rejected")]
+            quarantined = conn.execute(
+                "select source_file, source_row, reason from raw.quarantine "
+                "where feed = ? and source_sha256 in (select unnest(?)) "
+                "order by source_file, source_row limit ?",
+                [feed, [r.sha256 for r in new], QUARANTINE_SAMPLE],
+            ).fetchall()
         for r in new:
             if r.status == "rejected":
                 context.log.warning(f"rejected {r.source_file}: {r.reason}")
@@ -71,6 +88,7 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
             "rows_quarantined": sum(r.rows_quarantined for r in new),
             "table_rows": int(table_rows),
             "reconciliation": MetadataValue.md(_reconciliation_markdown(new)),
+            "quarantine_sample": MetadataValue.md(_quarantine_markdown(quarantined)),
         }
         if failed:
             # Files that hit an internal error stay un-ingested and are retried next run.
