@@ -6,7 +6,7 @@ from dagster import Definitions
 
 from orchestration.assets.dbt_models import DBT_ASSETS
 from orchestration.assets.ingestion import build_ingestion_asset, ingestion_log_specs
-from orchestration.assets.publication import published_city_targets
+from orchestration.assets.publication import published_assessment
 from orchestration.checks.gx_checks import GX_CHECKS
 from orchestration.jobs import daily_refresh_schedule, refresh_all_job
 from orchestration.resources import build_resources
@@ -21,7 +21,7 @@ def build_definitions() -> Definitions:
             *(build_ingestion_asset(feed) for feed in FEEDS),
             *ingestion_log_specs(FEEDS),
             *DBT_ASSETS,
-            published_city_targets,
+            published_assessment,
         ],
         asset_checks=GX_CHECKS,
         jobs=[refresh_all_job],

@@ -16,7 +16,10 @@ from pathlib import Path
 import duckdb
 
 # Working-warehouse table → published table name.
-PUBLISHED_TABLES = {"marts.fct_city_targets": "city_targets"}
+PUBLISHED_TABLES = {
+    "marts.fct_city_targets": "city_targets",
+    "marts.fct_kpi_values": "kpi_values",  # per year and scope: city and each county
+}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from dagster import AssetKey
 
 from orchestration.definitions import build_definitions
@@ -45,5 +47,27 @@ def test_assets_that_open_the_warehouse_share_the_duckdb_pool() -> None:
 
 def test_publication_depends_on_the_city_targets_mart() -> None:
     graph = build_definitions().resolve_asset_graph()
-    parents = graph.get(AssetKey(["published", "city_targets"])).parent_keys
+    parents = graph.get(AssetKey(["published", "assessment"])).parent_keys
     assert AssetKey(["marts", "fct_city_targets"]) in parents
+
+
+def test_a_changed_dbt_file_makes_the_manifest_stale(tmp_path) -> None:
+    # Dagster would otherwise miss new models and tests, and a dbt run would fail on them.
+    from types import SimpleNamespace
+
+    from orchestration.dbt_project import manifest_is_stale
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "target").mkdir()
+    model, manifest = tmp_path / "models" / "m.sql", tmp_path / "target" / "manifest.json"
+    project = SimpleNamespace(project_dir=tmp_path, manifest_path=manifest)
+    model.write_text("select 1")
+    assert manifest_is_stale(project)  # no manifest yet
+    manifest.write_text("{}")
+    os.utime(model, (1, 1))
+    assert not manifest_is_stale(project)
+    (tmp_path / "target" / "run_results.json").write_text("{}")  # generated: ignored
+    assert not manifest_is_stale(project)
+    model.write_text("select 2")
+    os.utime(manifest, (1, 1))
+    assert manifest_is_stale(project)

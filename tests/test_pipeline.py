@@ -54,7 +54,7 @@ def test_every_asset_and_the_gate_ran(pipeline: Pipeline) -> None:
         AssetKey(["staging", "stg_raw__spot_checks"]),
         AssetKey(["intermediate", "int_kpi__manufacturing_pass_rate"]),
         AssetKey(["marts", "fct_city_targets"]),
-        AssetKey(["published", "city_targets"]),
+        AssetKey(["published", "assessment"]),
     ):
         assert key in materialised, key
     evaluations = {e.check_name: e for e in pipeline.result.get_asset_check_evaluations()}

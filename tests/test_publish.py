@@ -22,6 +22,10 @@ def _warehouse(path: Path, actual: float) -> Path:
             f"select 'MFG_PASS_RATE' as kpi_code, 2015 as assessment_year, "
             f"{actual}::double as actual_value"
         )
+        conn.execute(
+            "create or replace table marts.fct_kpi_values as "
+            "select 'MFG_PASS_RATE' as kpi_code, '131022' as scope_code"
+        )
     return path
 
 
@@ -30,7 +34,11 @@ def test_versions_are_immutable_and_readers_are_never_blocked(tmp_path: Path) ->
     published = tmp_path / "published" / "assessment.duckdb"
 
     first = publish(warehouse, published)
-    assert (first.version, first.created, first.rows) == (1, True, {"city_targets": 1})
+    assert (first.version, first.created, first.rows) == (
+        1,
+        True,
+        {"city_targets": 1, "kpi_values": 1},
+    )
     assert publish(warehouse, published).created is False  # same content: nothing new
 
     reader = duckdb.connect(str(published), read_only=True)  # a bureau analyst, left open

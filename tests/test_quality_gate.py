@@ -41,6 +41,6 @@ def test_failing_gx_suite_blocks_the_marts_and_the_publication(isolated_env: Pat
     materialised = {e.asset_key for e in second.get_asset_materialization_events()}
     assert AssetKey(["staging", "stg_raw__spot_checks"]) in materialised
     assert AssetKey(["marts", "fct_city_targets"]) not in materialised
-    assert AssetKey(["published", "city_targets"]) not in materialised
+    assert AssetKey(["published", "assessment"]) not in materialised
     with duckdb.connect(str(settings.published_path()), read_only=True) as conn:
         assert conn.execute("select count(*) from publications").fetchall()[0][0] == 1

@@ -12,15 +12,16 @@ from orchestration.resources import DUCKDB_POOL
 
 
 @asset(
-    key=AssetKey(["published", "city_targets"]),
-    deps=[model_key("fct_city_targets")],
+    key=AssetKey(["published", "assessment"]),
+    deps=[model_key("fct_city_targets"), model_key("fct_kpi_values")],
     group_name="publication",
     pool=DUCKDB_POOL,
     kinds={"duckdb"},
-    description="全市目标完成情况, published as an immutable version into the bureau's "
-    "read-only file (LQ_PUBLISHED). Unchanged content publishes nothing new.",
+    description="全市目标完成情况 (city_targets) and KPI values per county (kpi_values), published "
+    "as an immutable version into the bureau's read-only file (LQ_PUBLISHED). Unchanged content "
+    "publishes nothing new.",
 )
-def published_city_targets(
+def published_assessment(
     context: AssetExecutionContext, duckdb: DuckDBResource
 ) -> MaterializeResult:
     result = publish(Path(duckdb.database), settings.published_path())

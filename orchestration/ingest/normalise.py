@@ -10,11 +10,15 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import Any
+
+import yaml
 
 from orchestration.domain.credit_code import validate as validate_credit_code
-from orchestration.ingest.contract import ColumnSpec
+from orchestration.ingest.contract import ColumnSpec, ContractError
 from orchestration.ingest.readers import CellValue
 from orchestration.reference import load_seed
+from orchestration.settings import FEEDS_DIR
 
 Parsed = tuple[object, str | None]
 
@@ -91,39 +95,35 @@ def parse_credit_code(raw: CellValue) -> Parsed:
 
 
 @cache
+def _reference_specs() -> dict[str, dict[str, Any]]:
+    with (FEEDS_DIR / "references.yaml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@cache
 def reference_lookup(reference: str) -> Mapping[str, str]:
-    """Alias → code for a reference list, built from the dbt seeds (one source of truth)."""
+    """Name or alias → code for a reference list of orchestration/feeds/references.yaml,
+    built from its dbt seed (one source of truth). A name meaning two codes is an error."""
+    specs = _reference_specs()
+    if reference not in specs:
+        raise ContractError(f"unknown reference list {reference!r} (see references.yaml)")
+    spec = specs[reference]
     lookup: dict[str, str] = {}
-    if reference == "counties":
-        for row in load_seed("ref_counties"):
-            names = [row["county_code"], row["county_name"], row["short_name"]]
-            for name in names + row["aliases"].split("|"):
-                lookup[match_key(name)] = row["county_code"]
-    elif reference == "spot_check_streams":
-        for row in load_seed("ref_spot_check_streams"):
-            for name in [row["stream_code"], row["stream_name"], *row["aliases"].split("|")]:
-                lookup[match_key(name)] = row["stream_code"]
-    elif reference == "product_categories":
-        for row in load_seed("ref_product_categories"):
-            lookup[match_key(row["category_code"])] = row["category_code"]
-            lookup[match_key(row["category_name"])] = row["category_code"]
-    else:
-        raise KeyError(f"unknown reference list {reference!r}")
-    lookup.pop("", None)
+    for row in load_seed(spec["seed"]):
+        code = row[spec["code"]]
+        names = [code, *(row[column] for column in spec.get("names", []))]
+        if spec.get("aliases"):
+            names += row[spec["aliases"]].split("|")
+        for key in {match_key(name) for name in names} - {""}:
+            if lookup.setdefault(key, code) != code:
+                raise ContractError(f"{spec['seed']}: '{key}' names both {lookup[key]} and {code}")
     return lookup
-
-
-_REFERENCE_NOUNS = {
-    "counties": "county",
-    "spot_check_streams": "spot-check type",
-    "product_categories": "product category",
-}
 
 
 def _reference_parser(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
     assert column.reference is not None
     lookup = reference_lookup(column.reference)
-    noun = _REFERENCE_NOUNS.get(column.reference, column.reference)
+    noun = _reference_specs()[column.reference].get("noun", column.reference)
 
     def parse(raw: CellValue) -> Parsed:
         code = lookup.get(match_key(str(raw)))

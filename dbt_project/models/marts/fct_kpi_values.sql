@@ -15,6 +15,12 @@ catalogue as (
 
 ),
 
+counties as (
+
+    select * from {{ ref('ref_counties') }}
+
+),
+
 with_prior as (
 
     select
@@ -37,6 +43,10 @@ joined as (
         with_prior.kpi_year,
         with_prior.scope_type,
         with_prior.scope_code,
+        case
+            when with_prior.scope_type = 'city' then '廊坊市'
+            else counties.county_name
+        end as scope_name,
         with_prior.actual_value,
         with_prior.numerator,
         with_prior.denominator,
@@ -49,6 +59,8 @@ joined as (
         with_prior.source_rows
     from with_prior
     inner join catalogue on with_prior.kpi_code = catalogue.kpi_code
+    left join counties
+        on with_prior.scope_type = 'county' and with_prior.scope_code = counties.county_code
 
 )
 
