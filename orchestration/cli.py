@@ -85,6 +85,30 @@ def cmd_kpis(args: argparse.Namespace) -> str:
     )
 
 
+def cmd_counties(args: argparse.Namespace) -> str:
+    filters = ["scope_type = 'county'"]
+    params: list[object] = []
+    if args.year:
+        filters.append("kpi_year = ?")
+        params.append(args.year)
+    if args.kpi:
+        filters.append("kpi_code = ?")
+        params.append(args.kpi)
+    headers, rows = _query(
+        settings.published_path(),
+        f"""
+        select kpi_year as 年度, kpi_code, kpi_name as 指标, scope_code as 代码, scope_name as 县区,
+               target_value as 目标值, actual_value as 实际值, numerator as 分子,
+               denominator as 分母, yoy_change as 同比,
+               case status when 'met' then '达标' when 'not_met' then '未达标' else '暂无数据' end
+                   as 状态
+        from kpi_values_latest where {" and ".join(filters)}
+        order by kpi_year, kpi_code, scope_code""",
+        params,
+    )
+    return f"各县(市、区)指标值 ({settings.published_path()})\n{format_table(headers, rows)}"
+
+
 def cmd_files(_: argparse.Namespace) -> str:
     headers, rows = _query(
         settings.warehouse_path(),
@@ -121,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     kpis.add_argument("--year", type=int)
     kpis.add_argument("--all", action="store_true", help="include KPIs without data")
     kpis.set_defaults(run=cmd_kpis)
+    counties = sub.add_parser("counties", help="KPI values per county from the published file")
+    counties.add_argument("--year", type=int)
+    counties.add_argument("--kpi", help="a kpi_code, e.g. MFG_PASS_RATE")
+    counties.set_defaults(run=cmd_counties)
     sub.add_parser("files", help="per-file reconciliation").set_defaults(run=cmd_files)
     quarantine = sub.add_parser("quarantine", help="quarantined rows")
     quarantine.add_argument("--limit", type=int, default=20)

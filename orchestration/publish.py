@@ -46,6 +46,14 @@ def _inputs_hash(conn: duckdb.DuckDBPyConnection) -> str:
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
+def _add_new_columns(conn: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+    """Columns the working table has and the published history lacks (the mart evolved)."""
+    have = {row[0] for row in conn.execute(f"describe {target}").fetchall()}
+    for column, column_type, *_ in conn.execute(f"describe {source}").fetchall():
+        if column not in have:
+            conn.execute(f'alter table {target} add column "{column}" {column_type}')
+
+
 def _latest(published: Path) -> tuple[int, str | None]:
     if not published.exists():
         return 0, None
@@ -75,7 +83,14 @@ def publish(warehouse: Path, published: Path) -> PublishResult:
         if published.exists():
             conn.execute(f"attach '{published}' as previous (read_only)")
             conn.execute("create table publications as select * from previous.publications")
-            for name in PUBLISHED_TABLES.values():
+            earlier = {
+                row[0]
+                for row in conn.execute(
+                    "select table_name from duckdb_tables() where database_name = 'previous'"
+                ).fetchall()
+            }
+            # A table added to the publication later starts empty for the earlier versions.
+            for name in set(PUBLISHED_TABLES.values()) & earlier:
                 conn.execute(f"create table {name} as select * from previous.{name}")
             conn.execute("detach previous")
         else:
@@ -92,7 +107,12 @@ def publish(warehouse: Path, published: Path) -> PublishResult:
                 f"create table if not exists {name} as "
                 f"select 0 as publication_version, * from working.{source_table} limit 0"
             )
-            conn.execute(f"insert into {name} select {version}, * from working.{source_table}")
+            _add_new_columns(conn, f"working.{source_table}", name)
+            # By name: a column the mart gained is NULL in earlier versions, never shifted.
+            conn.execute(
+                f"insert into {name} by name "
+                f"select {version} as publication_version, * from working.{source_table}"
+            )
             conn.execute(
                 f"create or replace view {name}_latest as select * from {name} "
                 f"where publication_version = (select max(version) from publications)"

@@ -180,6 +180,13 @@ def test_lq_kpis_prints_the_city_targets(pipeline: Pipeline, capsys) -> None:
     assert "published version 1" in out
 
 
+def test_lq_counties_lists_every_county_from_the_published_file(pipeline: Pipeline, capsys) -> None:
+    assert lq_main(["counties", "--year", "2015", "--kpi", "MFG_PASS_RATE"]) == 0
+    out = capsys.readouterr().out
+    for county in load_seed("ref_counties"):
+        assert county["county_name"] in out
+
+
 def test_rerunning_the_job_adds_nothing_and_publishes_nothing_new(pipeline: Pipeline) -> None:
     before = _query(pipeline.warehouse, "select count(*) from raw.spot_checks")[0][0]
     # the same file under another name is the same delivery

@@ -59,3 +59,18 @@ def test_versions_are_immutable_and_readers_are_never_blocked(tmp_path: Path) ->
     assert history == [(1, 93.1), (2, 91.0)]  # version 1 is kept unchanged
     assert latest == [(91.0,)]
     assert [h[0] for h in hashes] == [first.content_sha256, second.content_sha256]
+
+
+def test_a_column_added_to_the_mart_leaves_earlier_versions_untouched(tmp_path: Path) -> None:
+    warehouse = _warehouse(tmp_path / "wh.duckdb", 93.1)
+    published = tmp_path / "assessment.duckdb"
+    publish(warehouse, published)
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("alter table marts.fct_city_targets add column period_rule varchar")
+        conn.execute("update marts.fct_city_targets set period_rule = 'annual'")
+    assert publish(warehouse, published).version == 2
+    with duckdb.connect(str(published), read_only=True) as conn:
+        rows = conn.execute(
+            "select publication_version, actual_value, period_rule from city_targets order by 1"
+        ).fetchall()
+    assert rows == [(1, 93.1, None), (2, 93.1, "annual")]

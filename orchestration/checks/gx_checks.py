@@ -18,13 +18,18 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.dbt_models import model_key
+
+# GX itself is imported lazily inside this module (≈ 2.3 s): only the validating step pays.
+from orchestration.quality.gx_validation import (
+    SuiteOutcome,
+    outcome_markdown,
+    validate_duckdb_table,
+)
 from orchestration.resources import DUCKDB_POOL
 from orchestration.settings import EXPECTATIONS_DIR
 
 
-def _outcome_metadata(outcome: object) -> dict[str, object]:
-    from orchestration.quality.gx_validation import outcome_markdown
-
+def _outcome_metadata(outcome: SuiteOutcome) -> dict[str, object]:
     metadata: dict[str, object] = {
         "suite": outcome.suite_name,
         "rows_validated": outcome.row_count,
@@ -58,9 +63,6 @@ def build_gx_check(model_name: str, table: str, suite_file: str) -> AssetChecksD
         "a failure blocks the assessment tables built from it.",
     )
     def _gx_check(context: AssetCheckExecutionContext, duckdb: DuckDBResource) -> AssetCheckResult:
-        # Imported here: GX costs ~3 s to import, paid only by the step that validates.
-        from orchestration.quality.gx_validation import validate_duckdb_table
-
         outcome = validate_duckdb_table(Path(duckdb.database), table, suite_path)
         if not outcome.success:
             context.log.error(f"{suite_file}: {outcome.failed} of {outcome.evaluated} failed")
