@@ -6,15 +6,15 @@
 ] %}
 
 {% for kpi_model in kpi_models %}
-select
-    kpi_code,
-    kpi_year,
-    scope_type,
-    scope_code,
-    numerator,
-    denominator,
-    actual_value,
-    source_rows
-from {{ ref(kpi_model) }}
-{% if not loop.last %}union all{% endif %}
+    select
+        kpi_code,
+        kpi_year,
+        scope_type,
+        scope_code,
+        numerator,
+        denominator,
+        actual_value,
+        source_rows
+    from {{ ref(kpi_model) }}
+    {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -6,7 +6,8 @@ bounds as (
 
     select
         {{ var('plan_year') }} as first_year,
-        greatest({{ var('plan_year') }}, coalesce(max(kpi_year), {{ var('plan_year') }})) as last_year
+        greatest({{ var('plan_year') }}, coalesce(max(kpi_year), {{ var('plan_year') }}))
+            as last_year
     from {{ ref('int_kpi_values__unioned') }}
 
 )

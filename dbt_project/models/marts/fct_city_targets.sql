@@ -54,8 +54,9 @@ grid as (
     from catalogue
     cross join years
     left join city_values
-        on catalogue.kpi_code = city_values.kpi_code
-        and years.assessment_year = city_values.kpi_year
+        on
+            catalogue.kpi_code = city_values.kpi_code
+            and years.assessment_year = city_values.kpi_year
     left join kpis_with_data on catalogue.kpi_code = kpis_with_data.kpi_code
 
 )

@@ -25,11 +25,13 @@ with_prior as (
 
     select
         kpi_values.*,
-        lag(actual_value) over (
-            partition by kpi_code, scope_type, scope_code order by kpi_year
+        lag(kpi_values.actual_value) over (
+            partition by kpi_values.kpi_code, kpi_values.scope_type, kpi_values.scope_code
+            order by kpi_values.kpi_year
         ) as prior_actual_value,
-        lag(kpi_year) over (
-            partition by kpi_code, scope_type, scope_code order by kpi_year
+        lag(kpi_values.kpi_year) over (
+            partition by kpi_values.kpi_code, kpi_values.scope_type, kpi_values.scope_code
+            order by kpi_values.kpi_year
         ) as prior_year
     from kpi_values
 
@@ -54,8 +56,10 @@ joined as (
         catalogue.comparator,
         catalogue.target_value,
         -- a gap year is not "the prior year": no year-on-year value across it
-        case when with_prior.prior_year = with_prior.kpi_year - 1
-            then with_prior.prior_actual_value end as prior_year_value,
+        case
+            when with_prior.prior_year = with_prior.kpi_year - 1
+                then with_prior.prior_actual_value
+        end as prior_year_value,
         with_prior.source_rows
     from with_prior
     inner join catalogue on with_prior.kpi_code = catalogue.kpi_code
