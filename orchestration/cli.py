@@ -99,9 +99,7 @@ def cmd_counties(args: argparse.Namespace) -> str:
         f"""
         select kpi_year as 年度, kpi_code, kpi_name as 指标, scope_code as 代码, scope_name as 县区,
                target_value as 目标值, actual_value as 实际值, numerator as 分子,
-               denominator as 分母, yoy_change as 同比,
-               case status when 'met' then '达标' when 'not_met' then '未达标' else '暂无数据' end
-                   as 状态
+               denominator as 分母, yoy_change as 同比, status_label as 状态
         from kpi_values_latest where {" and ".join(filters)}
         order by kpi_year, kpi_code, scope_code""",
         params,

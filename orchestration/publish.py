@@ -32,18 +32,14 @@ class PublishResult:
     path: Path
 
 
-def _content_hash(conn: duckdb.DuckDBPyConnection, table: str) -> tuple[str, int]:
-    rows = conn.execute(f"select * from {table} order by all").fetchall()
-    digest = hashlib.sha256(json.dumps(rows, default=str, ensure_ascii=False).encode())
-    return digest.hexdigest(), len(rows)
-
-
-def _inputs_hash(conn: duckdb.DuckDBPyConnection) -> str:
-    """sha256 over the delivered files the warehouse was built from (feed, file hash)."""
-    rows = conn.execute(
-        "select feed, sha256 from raw.ingested_files where status = 'loaded' order by all"
-    ).fetchall()
-    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+def _table_hash(conn: duckdb.DuckDBPyConnection, query: str) -> tuple[str, int]:
+    """sha256 and row count of a query's rows, computed in DuckDB: every row as text, in a
+    canonical order, so the same content always hashes the same."""
+    digest, rows = conn.execute(
+        "select sha256(coalesce(string_agg(line, chr(10) order by line), '')), count(*) "
+        f"from (select cast(t as varchar) as line from ({query}) as t)"
+    ).fetchall()[0]
+    return digest, rows
 
 
 def _add_new_columns(conn: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
@@ -66,8 +62,13 @@ def _latest(published: Path) -> tuple[int, str | None]:
 
 def publish(warehouse: Path, published: Path) -> PublishResult:
     with duckdb.connect(str(warehouse), read_only=True) as source:
-        hashes = {table: _content_hash(source, table) for table in PUBLISHED_TABLES}
-        inputs_sha256 = _inputs_hash(source)
+        hashes = {
+            table: _table_hash(source, f"select * from {table}") for table in PUBLISHED_TABLES
+        }
+        # the delivered files the warehouse was built from
+        inputs_sha256, _ = _table_hash(
+            source, "select feed, sha256 from raw.ingested_files where status = 'loaded'"
+        )
     content_sha256 = hashlib.sha256("".join(h for h, _ in hashes.values()).encode()).hexdigest()
     rows = {PUBLISHED_TABLES[t]: n for t, (_, n) in hashes.items()}
     latest_version, latest_hash = _latest(published)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from orchestration.ingest.contract import FeedContract
-from orchestration.ingest.normalise import Parsed, normalise_text, parser_for
+from orchestration.ingest.normalise import normalise_text, parser_for
 from orchestration.ingest.readers import CellValue, SourceTable, clean_header
 
 
@@ -75,12 +76,15 @@ def _raw_json(headers: tuple[str, ...], values: tuple[CellValue, ...]) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
-def _memoised(parse: Callable[[CellValue], Parsed]) -> Callable[[CellValue], Parsed]:
+T = TypeVar("T")
+
+
+def _memoised(parse: Callable[[CellValue], T]) -> Callable[[CellValue], T]:
     """Published tables repeat a few values (county, verdict, category) thousands of times:
     parse each distinct value once. Keyed by type too, so 1, 1.0 and True stay apart."""
-    cache: dict[tuple[type, CellValue], Parsed] = {}
+    cache: dict[tuple[type, CellValue], T] = {}
 
-    def parse_once(raw: CellValue) -> Parsed:
+    def parse_once(raw: CellValue) -> T:
         key = (type(raw), raw)
         if key not in cache:
             cache[key] = parse(raw)
@@ -93,7 +97,7 @@ def validate_rows(contract: FeedContract, table: SourceTable) -> ValidatedTable:
     mapping = map_headers(contract, table.headers)
     parsers = {c.name: _memoised(parser_for(c)) for c in contract.columns if c.name in mapping}
     empty = contract.empty_values
-    is_empty = _memoised(lambda raw: (raw is None or normalise_text(raw) in empty, None))
+    is_empty = _memoised(lambda raw: raw is None or normalise_text(raw) in empty)
     good: list[GoodRow] = []
     bad: list[BadRow] = []
     seen_keys: dict[tuple[object, ...], int] = {}
@@ -103,7 +107,7 @@ def validate_rows(contract: FeedContract, table: SourceTable) -> ValidatedTable:
         for column in contract.columns:
             index = mapping.get(column.name)
             raw = row.values[index] if index is not None else None
-            if is_empty(raw)[0]:
+            if is_empty(raw):
                 values[column.name] = None
                 if column.required:
                     cell = table.cell(index, row.row_number) if index is not None else None

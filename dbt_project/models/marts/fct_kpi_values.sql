@@ -46,7 +46,7 @@ joined as (
         with_prior.scope_type,
         with_prior.scope_code,
         case
-            when with_prior.scope_type = 'city' then '廊坊市'
+            when with_prior.scope_type = 'city' then '{{ var("city_name") }}'
             else counties.county_name
         end as scope_name,
         with_prior.actual_value,
@@ -66,10 +66,26 @@ joined as (
     left join counties
         on with_prior.scope_type = 'county' and with_prior.scope_code = counties.county_code
 
+),
+
+with_status as (
+
+    select
+        *,
+        actual_value - prior_year_value as yoy_change,
+        {{ kpi_status('comparator', 'actual_value', 'target_value', 'prior_year_value') }}
+            as status
+    from joined
+
+),
+
+labelled as (
+
+    select
+        *,
+        {{ kpi_status_label('status') }} as status_label
+    from with_status
+
 )
 
-select
-    *,
-    actual_value - prior_year_value as yoy_change,
-    {{ kpi_status('comparator', 'actual_value', 'target_value', 'prior_year_value') }} as status
-from joined
+select * from labelled
