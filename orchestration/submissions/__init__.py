@@ -1,0 +1,1 @@
+"""Department and county submissions: Excel templates out, validated workbooks in."""
