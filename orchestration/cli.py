@@ -3,6 +3,10 @@
 lq kpis [--year 2015] [--all]   city targets from the published file (read-only)
 lq files                        per-file reconciliation from the working warehouse
 lq quarantine [--limit 20]      quarantined rows with their reasons
+lq submissions [--unit SZJJ] [--period 2015Y] [--status returned]
+                                every processed workbook (version) with its status
+lq templates --year 2015 [--period 2015Q1] [--out DIR]
+                                write the blank submission templates
 """
 
 from __future__ import annotations
@@ -134,6 +138,49 @@ def cmd_quarantine(args: argparse.Namespace) -> str:
     return format_table(headers, rows)
 
 
+def cmd_submissions(args: argparse.Namespace) -> str:
+    filters, params = ["true"], []
+    for column, value in (
+        ("unit_code", args.unit),
+        ("period_code", args.period),
+        ("status", args.status),
+    ):
+        if value:
+            filters.append(f"{column} = ?")
+            params.append(value)
+    headers, rows = _query(
+        settings.warehouse_path(),
+        f"""
+        select period_code as 期间, unit_code as 单位, received_at as 接收时间, status as 状态,
+               rows_read as 读取, rows_loaded as 入库, rows_quarantined as 隔离,
+               left(sha256, 12) as sha256, source_file as 文件, reason as 问题
+        from raw.submission_versions where {" and ".join(filters)}
+        order by period_code, unit_code, received_at""",
+        params,
+    )
+    counts = {s: sum(r[3] == s for r in rows) for s in ("accepted", "returned", "rejected")}
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items())
+    return f"{format_table(headers, rows)}\n\n{len(rows)} workbooks: {summary}"
+
+
+def cmd_templates(args: argparse.Namespace) -> str:
+    # openpyxl is only needed by this command; the read commands stay quick to start.
+    from orchestration.submissions.reporting import form_for, periods_for_year, reporting_units
+    from orchestration.submissions.template_writer import write_templates
+
+    wanted = set(args.period or [])
+    periods = [p for p in periods_for_year(args.year) if not wanted or p.code in wanted]
+    unknown = wanted - {p.code for p in periods}
+    if unknown:
+        raise SystemExit(f"unknown periods for {args.year}: {', '.join(sorted(unknown))}")
+    out = args.out or settings.templates_dir()
+    forms = [form_for(unit, p.code) for p in periods for unit in reporting_units()]
+    paths = write_templates(forms, out)
+    return (
+        f"{len(paths)} templates ({len(reporting_units())} units × {len(periods)} periods) in {out}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="lq", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -151,6 +198,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     quarantine = sub.add_parser("quarantine", help="quarantined rows")
     quarantine.add_argument("--limit", type=int, default=20)
     quarantine.set_defaults(run=cmd_quarantine)
+    submissions = sub.add_parser("submissions", help="processed workbooks and their status")
+    submissions.add_argument("--unit", help="unit code, e.g. SZJJ")
+    submissions.add_argument("--period", help="period code, e.g. 2015Q1 or 2015Y")
+    submissions.add_argument("--status", choices=["accepted", "returned", "rejected"])
+    submissions.set_defaults(run=cmd_submissions)
+    templates = sub.add_parser("templates", help="write blank submission templates")
+    templates.add_argument("--year", type=int, required=True)
+    templates.add_argument("--period", action="append", help="e.g. 2015Q1 (repeatable)")
+    templates.add_argument("--out", type=Path, help="folder (default: warehouse/templates)")
+    templates.set_defaults(run=cmd_templates)
     args = parser.parse_args(argv)
     print(args.run(args))
     return 0

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import AssetKey, Definitions
 
 from orchestration.assets.dbt_models import DBT_ASSETS
 from orchestration.assets.ingestion import build_ingestion_asset, ingestion_log_specs
 from orchestration.assets.publication import published_assessment
+from orchestration.assets.submissions import SUBMISSION_KEYS, raw_submissions, submission_templates
 from orchestration.checks.gx_checks import GX_CHECKS
-from orchestration.jobs import daily_refresh_schedule, refresh_all_job
+from orchestration.jobs import (
+    daily_refresh_schedule,
+    refresh_all_job,
+    submission_intake_job,
+    submission_templates_job,
+)
 from orchestration.resources import build_resources
+from orchestration.sensors import submission_sensor
 
 # Feeds with a contract in orchestration/feeds/<feed>.yaml and an ingestion asset.
 FEEDS = ["spot_checks"]
@@ -19,13 +26,16 @@ def build_definitions() -> Definitions:
     return Definitions(
         assets=[
             *(build_ingestion_asset(feed) for feed in FEEDS),
-            *ingestion_log_specs(FEEDS),
+            raw_submissions,
+            submission_templates,
+            *ingestion_log_specs([*(AssetKey(["raw", f]) for f in FEEDS), SUBMISSION_KEYS[0]]),
             *DBT_ASSETS,
             published_assessment,
         ],
         asset_checks=GX_CHECKS,
-        jobs=[refresh_all_job],
+        jobs=[refresh_all_job, submission_intake_job, submission_templates_job],
         schedules=[daily_refresh_schedule],
+        sensors=[submission_sensor],
         resources=build_resources(),
     )
 

@@ -48,6 +48,21 @@ def file_store_dir() -> Path:
     return data_dir() / "file_store"
 
 
+def feedback_dir() -> Path:
+    """Reports returned to units for each processed submission (HTML, Chinese)."""
+    return data_dir() / "feedback"
+
+
+def templates_dir() -> Path:
+    """Blank submission templates, one per unit and period, ready to send out."""
+    return data_dir() / "templates"
+
+
+def settle_seconds() -> float:
+    """A landed file younger than this may still be being copied: leave it for the next pass."""
+    return float(os.environ.get("LQ_SETTLE_SECONDS", "5"))
+
+
 def published_path() -> Path:
     """The read-only copy for the statistics bureau; the pipeline never holds it open."""
     return _path_from_env("LQ_PUBLISHED", data_dir() / "published" / "assessment.duckdb")

@@ -27,19 +27,23 @@ def test_every_check_targets_a_real_asset() -> None:
         assert check_key.asset_key in materialisable, check_key
 
 
-def test_gx_gate_is_blocking_and_guards_the_staged_spot_checks() -> None:
+def test_gx_gates_are_blocking_and_guard_the_staged_tables() -> None:
     defs = build_definitions()
     graph = defs.resolve_asset_graph()
     gx_checks = [k for k in graph.asset_check_keys if k.name.startswith("gx_")]
-    assert [k.asset_key for k in gx_checks] == [AssetKey(["staging", "stg_raw__spot_checks"])]
-    spec = graph.get_check_spec(gx_checks[0])
-    assert spec.blocking
+    staged = (
+        "stg_raw__spot_checks",
+        "stg_raw__submission_metric_values",
+        "stg_raw__submission_task_progress",
+    )
+    assert {k.asset_key for k in gx_checks} == {AssetKey(["staging", n]) for n in staged}
+    assert all(graph.get_check_spec(k).blocking for k in gx_checks)
 
 
 def test_assets_that_open_the_warehouse_share_the_duckdb_pool() -> None:
     defs = build_definitions()
     graph = defs.resolve_asset_graph()
-    for key in graph.materializable_asset_keys:
+    for key in graph.materializable_asset_keys - {AssetKey(["submissions", "templates"])}:
         node = graph.get(key)
         pools = {op.pool for op in node.assets_def.node_def.iterate_op_defs()}
         assert pools == {"duckdb"}, (key, pools)
@@ -71,3 +75,23 @@ def test_a_changed_dbt_file_makes_the_manifest_stale(tmp_path) -> None:
     model.write_text("select 2")
     os.utime(manifest, (1, 1))
     assert manifest_is_stale(project)
+
+
+def test_templates_never_open_the_warehouse() -> None:
+    # Writing templates needs only the seeds: it must not wait for the warehouse's writer.
+    node = build_definitions().resolve_asset_graph().get(AssetKey(["submissions", "templates"]))
+    assert {op.pool for op in node.assets_def.node_def.iterate_op_defs()} == {None}
+    assert not node.assets_def.required_resource_keys - {"io_manager"}
+
+
+def test_the_submission_sensor_starts_the_intake_job() -> None:
+    defs = build_definitions()
+    sensor = defs.resolve_sensor_def("submission_sensor")
+    assert sensor.job_name == "submission_intake"
+    job = defs.resolve_job_def("submission_intake")
+    assert {k.path[-1] for k in job.asset_layer.executable_asset_keys} == {
+        "submission_versions",
+        "submission_covers",
+        "submission_task_progress",
+        "submission_metric_values",
+    }

@@ -276,8 +276,11 @@ def test_cli(tmp_path, capsys):
     code = main(["--out", str(tmp_path), "--years", "2015", "--scale", "0.02", "--error-rate", "0"])
     assert code == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("spot_checks: 60 files")
+    assert len(lines) == len(GENERATORS)  # one summary line per feed
+    assert lines[0].startswith("spot_checks: 60 files")
+    assert lines[1].startswith("submissions: ")
     assert (tmp_path / "spot_checks" / "2015-01_food.csv").exists()
+    assert any((tmp_path / "submissions" / "2015").glob("2015Y_*.xlsx"))
 
 
 @pytest.mark.parametrize(

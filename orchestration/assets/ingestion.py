@@ -101,9 +101,10 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
     return _ingest
 
 
-def ingestion_log_specs(feeds: list[str]) -> list[AssetSpec]:
-    """raw.ingested_files and raw.quarantine: written by every ingestion asset in the same
-    transaction as the rows they describe; declared for lineage, never materialised alone."""
+def ingestion_log_specs(writers: list[AssetKey]) -> list[AssetSpec]:
+    """raw.ingested_files and raw.quarantine: written by every ingestion asset (`writers`) in
+    the same transaction as the rows they describe; declared for lineage, never materialised
+    alone."""
     descriptions = {
         "ingested_files": "文件接收对账: one row per delivered file and feed, with its counts.",
         "quarantine": "隔离区: rows that broke their feed's contract, with the reason and cell.",
@@ -112,7 +113,7 @@ def ingestion_log_specs(feeds: list[str]) -> list[AssetSpec]:
         AssetSpec(
             key=key,
             group_name=INGESTION_GROUP,
-            deps=[AssetKey(["raw", feed]) for feed in feeds],
+            deps=writers,
             description=descriptions[key.path[-1]],
         )
         for key in INGESTION_LOG_KEYS

@@ -79,4 +79,14 @@ GX_CHECKS = [
     build_gx_check(
         "stg_raw__spot_checks", "staging.stg_raw__spot_checks", "stg_raw__spot_checks.json"
     ),
+    build_gx_check(
+        "stg_raw__submission_metric_values",
+        "staging.stg_raw__submission_metric_values",
+        "stg_raw__submission_metric_values.json",
+    ),
+    build_gx_check(
+        "stg_raw__submission_task_progress",
+        "staging.stg_raw__submission_task_progress",
+        "stg_raw__submission_task_progress.json",
+    ),
 ]

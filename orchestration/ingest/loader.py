@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from orchestration.ingest import file_store
 from orchestration.ingest.contract import FeedContract
+from orchestration.ingest.file_names import display_path
 from orchestration.ingest.readers import FileRejected, read_table
 from orchestration.ingest.validate_rows import (
     BadRow,
@@ -204,7 +205,7 @@ def ingest_file(
 ) -> FileReport:
     """Ingest one file. Never raises for bad data: the report says what happened."""
     started = time.perf_counter()
-    source_file = path.relative_to(raw_dir).as_posix()
+    source_file = display_path(path.relative_to(raw_dir).as_posix())
     sha256 = file_store.sha256_of(path)  # cheap check first: most files were seen before
 
     def report(

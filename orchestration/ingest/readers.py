@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -115,19 +116,37 @@ def _sheet_rows(values: Iterable[tuple[CellValue, ...]]) -> list[tuple[CellValue
     return [tuple(row) for row in values]
 
 
+def _unreadable(error: Exception, where: str) -> FileRejected:
+    # openpyxl raises many types for a damaged zip/xml; defusedxml's refusals keep the guard's
+    # wording so one attack gets one reason wherever it is caught.
+    from orchestration.ingest.xlsx_guard import DTD_REFUSED  # xlsx_guard imports this module
+
+    if isinstance(error, DefusedXmlException):
+        return FileRejected(
+            f"{DTD_REFUSED}: {where} refused by defusedxml ({type(error).__name__})"
+        )
+    return FileRejected(f"not a readable xlsx workbook: {where}: {type(error).__name__}: {error}")
+
+
 def read_xlsx(path: Path, known_headers: frozenset[str]) -> SourceTable:
+    # The guard refuses zip bombs, macros, legacy/encrypted files and DTDs before openpyxl
+    # opens the file, from the central directory and a bounded scan only.
+    from orchestration.ingest.xlsx_guard import inspect_workbook  # xlsx_guard imports this module
+
+    inspect_workbook(path)
     # read_only streams rows; data_only gives cached values, never formulas. openpyxl parses
     # the XML with defusedxml when it is installed (it is a pinned dependency).
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged zip/xml
-        raise FileRejected(
-            f"not a readable xlsx workbook: {type(error).__name__}: {error}"
-        ) from error
+    except Exception as error:
+        raise _unreadable(error, "workbook") from error
     try:
         problems = []
         for sheet in workbook.worksheets:
-            rows = _sheet_rows(sheet.iter_rows(values_only=True))
+            try:  # read_only parses a sheet only now, so its XML can fail here too
+                rows = _sheet_rows(sheet.iter_rows(values_only=True))
+            except Exception as error:
+                raise _unreadable(error, f"sheet {sheet.title}") from error
             try:
                 return _table(rows, list(range(1, len(rows) + 1)), known_headers, sheet.title, None)
             except FileRejected as error:
@@ -144,6 +163,10 @@ def read_table(path: Path, known_headers: frozenset[str]) -> SourceTable:
     """Read a CSV or xlsx file; raise FileRejected with a reason a person can act on."""
     suffix = path.suffix.lower()
     if suffix not in READERS:
+        from orchestration.ingest.xlsx_guard import REFUSED_SUFFIXES, inspect_workbook
+
+        if suffix in REFUSED_SUFFIXES:
+            inspect_workbook(path)  # refuses these, saying what to save the file as instead
         raise FileRejected(f"file type {suffix or '(none)'} is not accepted (use .csv or .xlsx)")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:

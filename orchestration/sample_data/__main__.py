@@ -11,10 +11,14 @@ from pathlib import Path
 
 from orchestration.sample_data.common import FeedGenerator
 from orchestration.sample_data.spot_checks import generate_spot_checks
+from orchestration.sample_data.submissions import generate_submissions
 from orchestration.settings import raw_dir
 
 # New feeds plug in here; every generator takes the same arguments.
-GENERATORS: dict[str, FeedGenerator] = {"spot_checks": generate_spot_checks}
+GENERATORS: dict[str, FeedGenerator] = {
+    "spot_checks": generate_spot_checks,
+    "submissions": generate_submissions,
+}
 
 DEFAULT_YEARS = "2015"
 DEFAULT_SEED = 20151209
@@ -90,9 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         elapsed = time.perf_counter() - started
         injected = " ".join(f"{kind}={count}" for kind, count in summary.injected_errors.items())
+        other = "".join(f", {kind} {count}" for kind, count in summary.other_counts.items())
         print(
             f"{feed}: {len(summary.files)} files, {summary.total_rows} rows, "
-            f"injected {sum(summary.injected_errors.values())} ({injected}) "
+            f"injected {sum(summary.injected_errors.values())} ({injected}){other} "
             f"in {elapsed:.1f}s -> {out_dir / feed}"
         )
     return 0

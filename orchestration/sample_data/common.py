@@ -1,5 +1,5 @@
 """Helpers shared by the feed generators: seeded randomness, enterprises with valid credit
-codes, date spellings, and byte-stable CSV/xlsx writers."""
+codes, date spellings, and a byte-stable CSV writer (xlsx: orchestration.xlsx_files)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,18 @@ import calendar
 import csv
 import datetime as dt
 import io
-import os
 import random
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
-
 from orchestration.domain import credit_code
+from orchestration.xlsx_files import write_atomically
 
 # The development zone has no national division code; its enterprises register under the
 # city's own code, which is also what their credit codes carry.
 CITY_DIVISION_CODE = "131000"
-# Fixed timestamp for xlsx metadata and zip entries so reruns produce identical bytes.
-FIXED_TIMESTAMP = dt.datetime(2016, 1, 1, 0, 0, 0)
 
 ERROR_KINDS = ("unknown_county", "bad_credit_code", "unknown_verdict", "bad_date")
 
@@ -37,6 +31,8 @@ class GenerationSummary:
     rows_per_file: Mapping[Path, int]
     total_rows: int
     injected_errors: Mapping[str, int] = field(default_factory=dict)
+    # Tallies that are not contract violations, e.g. reports a unit never sent (not_submitted).
+    other_counts: Mapping[str, int] = field(default_factory=dict)
 
 
 class FeedGenerator(Protocol):
@@ -192,14 +188,6 @@ def date_variant(day: dt.date, style: str) -> str:
     return day.isoformat()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    # Readers polling the landing zone must never see a half-written file.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def write_csv(
     path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]], encoding: str
 ) -> None:
@@ -208,25 +196,4 @@ def write_csv(
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
-    _write_atomically(path, buffer.getvalue().encode(encoding))
-
-
-def write_xlsx(path: Path, workbook: Workbook) -> None:
-    """Save a workbook with fixed metadata and zip timestamps so identical content gives
-    identical bytes (openpyxl otherwise stamps the current time)."""
-    workbook.properties.created = FIXED_TIMESTAMP
-    workbook.properties.modified = FIXED_TIMESTAMP
-    raw = io.BytesIO()
-    archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
-    ExcelWriter(workbook, archive).save()  # closes the archive
-    stable = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source,
-        zipfile.ZipFile(stable, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            target.writestr(entry, source.read(info.filename))
-    _write_atomically(path, stable.getvalue())
+    write_atomically(path, buffer.getvalue().encode(encoding))

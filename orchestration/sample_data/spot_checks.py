@@ -35,8 +35,8 @@ from orchestration.sample_data.common import (
     rng_for,
     working_days,
     write_csv,
-    write_xlsx,
 )
+from orchestration.xlsx_files import save_workbook
 
 FEED = "spot_checks"
 RUNNING_NUMBER_LABEL = "序号"
@@ -749,7 +749,7 @@ def _write_xlsx(
         for cell in row:
             if isinstance(cell.value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
-    write_xlsx(path, workbook)
+    save_workbook(path, workbook)
 
 
 def generate_spot_checks(

@@ -151,9 +151,7 @@ def reporting_units() -> tuple[str, ...]:
 
 def _metric_owned_by(row: dict[str, str], unit_code: str) -> bool:
     owner = row["owner_unit_code"]
-    return owner == unit_code or (
-        owner == ALL_COUNTIES_OWNER and _is_county_government(unit_code)
-    )
+    return owner == unit_code or (owner == ALL_COUNTIES_OWNER and _is_county_government(unit_code))
 
 
 @cache

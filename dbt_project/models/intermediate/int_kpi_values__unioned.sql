@@ -3,6 +3,7 @@
 
 {% set kpi_models = [
     'int_kpi__manufacturing_pass_rate',
+    'int_kpi__submitted_metrics',
 ] %}
 
 {% for kpi_model in kpi_models %}

@@ -1,5 +1,6 @@
 -- 全市目标完成情况: every KPI of the catalogue for every assessment year, with the
--- city-wide value where one exists, and "暂无数据" where its feed is not integrated yet.
+-- city-wide value where one exists, and "暂无数据" with the reason where none does (its feed
+-- is not integrated yet, no data this year, or no accepted annual report for a reported KPI).
 
 with
 
@@ -82,8 +83,16 @@ select
     status,
     {{ kpi_status_label('status') }} as status_label,
     case
+        -- reported KPIs are integrated as a whole: no value means no usable annual report yet
+        when actual_value is null and source_feed = 'submissions' and owner_unit_code = 'GXSQZF'
+            then '暂无数据：尚有县级单位的本年度年度总结未报送或未受理'
+        when actual_value is null and source_feed = 'submissions'
+            then '暂无数据：责任单位的本年度年度总结未报送或未受理'
         when not kpi_has_data then '暂无数据：指标尚未接入（数据源 ' || source_feed || '）'
         when actual_value is null then '暂无数据：本年度无可用数据'
+        when status = 'no_data' and prior_year_value is null
+            then '暂无判定：同比指标缺少上年数值'
+        when status = 'no_data' then '暂无判定：上年数值为0，无法计算增幅'
     end as data_note,
     cast(source_rows as bigint) as source_rows
 from grid

@@ -1,0 +1,287 @@
+"""Process delivered workbooks: keep the file as delivered, parse it, load its good rows
+and quarantine its bad ones in one transaction, and write the unit's feedback report.
+
+A file is processed once per content (sha256), whatever its name or how often it is
+dropped. Status of a version: accepted (no problem at all), returned (退回: some problem, the
+unit must correct and resubmit; its good rows are kept but do not count) or rejected (not a
+submission workbook; nothing read). For every file rows_read = rows_loaded + quarantined."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.ingest import file_store
+from orchestration.ingest.file_names import display_path
+from orchestration.ingest.readers import FileRejected
+from orchestration.submissions import feedback
+from orchestration.submissions.landing import received_at, scan
+from orchestration.submissions.parse_workbook import (
+    NotASubmission,
+    ParsedRow,
+    ParsedSubmission,
+    Problem,
+    parse_submission,
+)
+from orchestration.submissions.reporting import SUBMISSIONS_FEED
+from orchestration.submissions.store import ensure_submission_tables
+
+_DATA_TABLES = {
+    "封面": "raw.submission_covers",
+    "任务进展": "raw.submission_task_progress",
+    "指标填报": "raw.submission_metric_values",
+}
+
+
+@dataclass(frozen=True)
+class SubmissionReport:
+    source_file: str
+    sha256: str
+    status: str  # accepted | returned | rejected | already_ingested | failed
+    unit_code: str | None
+    period_code: str | None
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    problems: tuple[str, ...]
+    feedback_path: str | None
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    conn.register("submission_batch", pa.Table.from_pylist(rows))
+    try:
+        conn.execute(f"insert into {table} by name select * from submission_batch")
+    finally:
+        conn.unregister("submission_batch")
+
+
+def already_processed(conn: duckdb.DuckDBPyConnection, sha256: str) -> bool:
+    found = conn.execute(
+        "select 1 from raw.submission_versions where sha256 = ?", [sha256]
+    ).fetchall()
+    return bool(found)
+
+
+def _write_rows(
+    conn: duckdb.DuckDBPyConnection,
+    parsed: ParsedSubmission,
+    lineage: dict[str, Any],
+    loaded_at: datetime,
+) -> None:
+    keys = {"unit_code": parsed.form.unit_code, "period_code": parsed.form.period.code}
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    quarantined: list[dict[str, Any]] = []
+    for row in parsed.rows:
+        if row.ok:
+            by_table.setdefault(_DATA_TABLES[row.sheet], []).append(
+                {
+                    **keys,
+                    **row.values,
+                    **lineage,
+                    "_source_sheet": row.sheet,
+                    "_source_row": row.row_number,
+                    "_raw_record": row.delivered_json(),
+                }
+            )
+        else:
+            quarantined.append(_quarantine_record(row, lineage, loaded_at))
+    for table, rows in by_table.items():
+        _insert(conn, table, rows)
+    _insert(conn, "raw.quarantine", quarantined)
+
+
+def _quarantine_record(
+    row: ParsedRow, lineage: dict[str, Any], loaded_at: datetime
+) -> dict[str, Any]:
+    return {
+        "feed": SUBMISSIONS_FEED,
+        "source_file": lineage["_source_file"],
+        "source_sha256": lineage["_source_sha256"],
+        "source_sheet": row.sheet,
+        "source_row": row.row_number,
+        "reason": "; ".join(p.text for p in row.problems),
+        "problems": json.dumps([p.as_dict() for p in row.problems], ensure_ascii=False),
+        "raw_record": row.delivered_json(),
+        "quarantined_at": loaded_at,
+    }
+
+
+def process_file(
+    conn: duckdb.DuckDBPyConnection,
+    path: Path,
+    raw_dir: Path,
+    store_dir: Path,
+    feedback_dir: Path,
+) -> SubmissionReport:
+    """Process one landed workbook. Never raises for bad content: the report says why."""
+    started = time.perf_counter()
+    source_file = display_path(path.relative_to(raw_dir).as_posix())
+    arrived = received_at(path)
+    sha256 = file_store.sha256_of(path)
+    if already_processed(conn, sha256):
+        return SubmissionReport(
+            source_file, sha256, "already_ingested", None, None, 0, 0, 0, (), None, 0.0
+        )
+    # From here on only the stored copy is read: what is parsed is what the hash names.
+    sha256, stored = file_store.keep(path, store_dir)
+    if already_processed(conn, sha256):
+        return SubmissionReport(
+            source_file, sha256, "already_ingested", None, None, 0, 0, 0, (), None, 0.0
+        )
+    parsed: ParsedSubmission | None = None
+    rejection: Problem | None = None
+    try:
+        parsed = parse_submission(stored)
+    except NotASubmission as error:
+        rejection = Problem(error.kind, None, None, str(error))
+    except FileRejected as error:  # the safety guard: size, zip bomb, macros, XML entities
+        rejection = Problem("unsafe_file", None, None, str(error))
+
+    form = parsed.form if parsed else None
+    problems = [rejection] if rejection else list(parsed.problems if parsed else ())
+    status = "rejected" if rejection else "returned" if problems else "accepted"
+    rows = parsed.rows if parsed else ()
+    loaded = sum(1 for r in rows if r.ok)
+    report_path = feedback.feedback_path(
+        feedback_dir, sha256, form.unit_code if form else None, form.period.code if form else None
+    )
+    facts = feedback.FeedbackFacts(
+        source_file,
+        sha256,
+        arrived,
+        status,
+        form.unit_name if form else None,
+        form.period.label if form else None,
+        form.period.due.isoformat() if form else None,
+    )
+    feedback.write_feedback(report_path, feedback.render(facts, parsed, rejection))
+
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    lineage = {"_source_file": source_file, "_source_sha256": sha256, "_loaded_at": loaded_at}
+    reason = "; ".join(p.text for p in problems[:5]) + (" …" if len(problems) > 5 else "")
+    conn.begin()
+    try:
+        if parsed:
+            _write_rows(conn, parsed, lineage, loaded_at)
+        conn.execute(
+            "insert into raw.ingested_files (feed, sha256, source_file, file_bytes, status, "
+            "rows_read, rows_loaded, rows_quarantined, reason, stored_path, ingested_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                SUBMISSIONS_FEED,
+                sha256,
+                source_file,
+                stored.stat().st_size,
+                "rejected" if rejection else "loaded",
+                len(rows),
+                loaded,
+                len(rows) - loaded,
+                reason or None,
+                str(stored),
+                loaded_at,
+            ],
+        )
+        _insert(
+            conn,
+            "raw.submission_versions",
+            [
+                {
+                    "sha256": sha256,
+                    "source_file": source_file,
+                    "file_bytes": stored.stat().st_size,
+                    "received_at": arrived,
+                    "ingested_at": loaded_at,
+                    "template_version": parsed.template_version if parsed else None,
+                    "unit_code": form.unit_code if form else None,
+                    "period_code": form.period.code if form else None,
+                    "status": status,
+                    "rows_read": len(rows),
+                    "rows_loaded": loaded,
+                    "rows_quarantined": len(rows) - loaded,
+                    "problem_count": len(problems),
+                    "file_problems": json.dumps(
+                        [p.as_dict() for p in (parsed.file_problems if parsed else [rejection])],
+                        ensure_ascii=False,
+                    ),
+                    "reason": reason or None,
+                    "feedback_path": str(report_path),
+                    "stored_path": str(stored),
+                }
+            ],
+        )
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+    return SubmissionReport(
+        source_file,
+        sha256,
+        status,
+        form.unit_code if form else None,
+        form.period.code if form else None,
+        len(rows),
+        loaded,
+        len(rows) - loaded,
+        tuple(p.text for p in problems),
+        str(report_path),
+        round(time.perf_counter() - started, 4),
+    )
+
+
+def process_files(
+    conn: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    raw_dir: Path,
+    store_dir: Path,
+    feedback_dir: Path,
+) -> list[SubmissionReport]:
+    """Process several files; a crash in one (a bug, a disk fault) never stops the others."""
+    ensure_submission_tables(conn)
+    reports = []
+    for path in paths:
+        try:
+            reports.append(process_file(conn, path, raw_dir, store_dir, feedback_dir))
+        except Exception as error:
+            reports.append(
+                SubmissionReport(
+                    display_path(path.relative_to(raw_dir).as_posix()),
+                    "",
+                    "failed",
+                    None,
+                    None,
+                    0,
+                    0,
+                    0,
+                    (f"{type(error).__name__}: {error}",),
+                    None,
+                    0.0,
+                )
+            )
+    return reports
+
+
+def process_landed(
+    conn: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    store_dir: Path,
+    feedback_dir: Path,
+    settle_seconds: float,
+) -> tuple[list[SubmissionReport], int, int]:
+    """The bulk path: every ready file in raw/submissions/. Returns the reports and how many
+    files were left alone (symbolic links, files still settling)."""
+    landing = scan(raw_dir, settle_seconds)
+    reports = process_files(conn, list(landing.ready), raw_dir, store_dir, feedback_dir)
+    return reports, len(landing.symlinks), len(landing.settling)

@@ -1,0 +1,529 @@
+"""Parse one submission workbook into typed rows, each with the problems found in it.
+
+The hidden _meta sheet says which template version, unit and period the file claims to be;
+everything else is checked against what that unit must report for that period
+(reporting.form_for). Cells are read with openpyxl in read-only mode, values not formulas.
+A file that is not one of our templates raises NotASubmission; bad cells never raise."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string
+
+from orchestration.ingest.readers import CellValue, FileRejected
+from orchestration.ingest.xlsx_guard import inspect_workbook
+from orchestration.submissions import layout
+from orchestration.submissions.cell_values import (
+    Issue,
+    is_blank,
+    read_amount,
+    read_boolean,
+    read_count,
+    read_date,
+    read_number,
+    read_percent,
+    read_phone,
+    read_status,
+    read_text,
+    shown,
+)
+from orchestration.submissions.reporting import MetricLine, TaskLine, UnitForm, form_for
+
+RATE_TOLERANCE_POINTS = 0.5  # 本期数值 may be rounded: 92.3 vs 92.34 computed is fine
+RATIO_TOLERANCE_SHARE = 0.01
+
+
+class NotASubmission(FileRejected):
+    """The file is a workbook but not a submission this platform can read."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    sheet: str | None
+    cell: str | None
+    message: str
+
+    @property
+    def text(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}: {self.message}"
+        return f"{self.sheet}: {self.message}" if self.sheet else self.message
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"kind": self.kind, "sheet": self.sheet, "cell": self.cell, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    sheet: str
+    row_number: int
+    values: dict[str, Any]  # typed values for the raw table (empty when problems exist)
+    delivered: dict[str, str]  # header → value as typed, kept with the row
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def delivered_json(self) -> str:
+        return json.dumps(self.delivered, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class ParsedSubmission:
+    template_version: str
+    form: UnitForm
+    cover: ParsedRow
+    tasks: tuple[ParsedRow, ...]
+    metrics: tuple[ParsedRow, ...]
+    file_problems: tuple[Problem, ...] = field(default=())
+
+    @property
+    def rows(self) -> tuple[ParsedRow, ...]:
+        return (self.cover, *self.tasks, *self.metrics)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.file_problems + tuple(p for r in self.rows for p in r.problems)
+
+
+Grid = dict[int, tuple[CellValue, ...]]
+
+
+def _cell_value(cell: Any) -> CellValue:
+    value = cell.value
+    # A %-formatted cell stores 0.92 for 92 %: keep the sign so 100 % is not read as 1.
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if is_number and "%" in (getattr(cell, "number_format", None) or ""):
+        return f"{value * 100:.10g}%"
+    return value
+
+
+def _read_grid(sheet: Any) -> Grid:
+    grid: Grid = {}
+    for row in sheet.iter_rows():
+        cells = tuple(_cell_value(c) for c in row)
+        if cells and any(not is_blank(v) for v in cells):
+            number = next((c.row for c in row if getattr(c, "row", None)), None)
+            if number is not None:
+                grid[number] = cells
+    return grid
+
+
+def _get(grid: Grid, row: int, letter: str) -> CellValue:
+    values = grid.get(row, ())
+    index = column_index_from_string(letter) - 1
+    return values[index] if index < len(values) else None
+
+
+def _read_meta(grid: Grid) -> dict[str, str]:
+    meta = {}
+    for values in grid.values():
+        if len(values) >= 2 and values[0] is not None:
+            meta[str(values[0]).strip()] = "" if values[1] is None else str(values[1]).strip()
+    return meta
+
+
+def _identify(workbook: Any) -> tuple[str, UnitForm]:
+    if layout.SHEET_META not in workbook.sheetnames:
+        raise NotASubmission(
+            "not_a_template",
+            f"not a submission template (no hidden {layout.SHEET_META} sheet): "
+            "download the template for your unit and period and fill that in",
+        )
+    meta = _read_meta(_read_grid(workbook[layout.SHEET_META]))
+    missing = [key for key in layout.META_KEYS if not meta.get(key)]
+    if missing:
+        raise NotASubmission("not_a_template", f"{layout.SHEET_META}: missing {', '.join(missing)}")
+    version = meta[layout.META_TEMPLATE_VERSION]
+    if version not in layout.SUPPORTED_TEMPLATE_VERSIONS:
+        supported = ", ".join(sorted(layout.SUPPORTED_TEMPLATE_VERSIONS))
+        raise NotASubmission(
+            "unknown_template_version",
+            f"template version '{version}' is not supported ({supported}): "
+            "download the current template",
+        )
+    unit_code, period_code = meta[layout.META_UNIT_CODE], meta[layout.META_PERIOD_CODE]
+    try:
+        form = form_for(unit_code, period_code)
+    except KeyError:
+        raise NotASubmission("unknown_unit", f"unit '{unit_code}' does not report") from None
+    except ValueError as error:
+        raise NotASubmission("unknown_period", str(error)) from None
+    for sheet in (layout.SHEET_COVER, layout.SHEET_TASKS, layout.SHEET_METRICS):
+        if sheet not in workbook.sheetnames:
+            raise NotASubmission("not_a_template", f"sheet '{sheet}' is missing")
+    return version, form
+
+
+# ------------------------------------------------------------------------------- cover
+
+
+def _names_match(typed: str, form: UnitForm) -> bool:
+    key = "".join(typed.split())
+    return key in {form.unit_name, form.unit_short_name, form.unit_code}
+
+
+def _parse_cover(grid: Grid, form: UnitForm) -> ParsedRow:
+    sheet = layout.SHEET_COVER
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    delivered: dict[str, str] = {}
+    col = layout.COVER_VALUE_COLUMN
+    readers: dict[str, Callable[[CellValue], tuple[object, Issue | None]]] = {
+        "phone": read_phone,
+        "filled_on": read_date,
+    }
+    for spec in layout.COVER_FIELDS:
+        raw = _get(grid, spec.row, col)
+        cell = f"{col}{spec.row}"
+        delivered[spec.label] = "" if raw is None else shown(raw)
+        if is_blank(raw):
+            values[spec.key] = None
+            if spec.required:
+                problems.append(
+                    Problem("missing_required", sheet, cell, f"{spec.label} is required")
+                )
+            continue
+        value, issue = readers.get(spec.key, read_text)(raw)
+        if issue:
+            problems.append(Problem(issue.kind, sheet, cell, f"{spec.label}: {issue.message}"))
+        values[spec.key] = value
+    unit_name = values.get("reporting_unit_name")
+    if isinstance(unit_name, str) and not _names_match(unit_name, form):
+        problems.append(
+            Problem(
+                "cover_mismatch",
+                sheet,
+                f"{col}{layout.COVER_FIELDS[0].row}",
+                f"填报单位 “{unit_name}” is not {form.unit_name}, the unit this template is for",
+            )
+        )
+    label = values.get("period_label")
+    if isinstance(label, str) and "".join(label.split()) != form.period.label:
+        problems.append(
+            Problem(
+                "cover_mismatch",
+                sheet,
+                f"{col}{layout.COVER_FIELDS[1].row}",
+                f"报送期间 “{label}” is not {form.period.label}, the period this template is for",
+            )
+        )
+    filled_on = values.get("filled_on")
+    if isinstance(filled_on, date) and filled_on < form.period.start:
+        row = next(f.row for f in layout.COVER_FIELDS if f.key == "filled_on")
+        problems.append(
+            Problem(
+                "date_out_of_range",
+                sheet,
+                f"{col}{row}",
+                f"填报日期 {filled_on} is before the period began ({form.period.start})",
+            )
+        )
+    first_row = layout.COVER_FIELDS[0].row
+    return ParsedRow(sheet, first_row, values if not problems else {}, delivered, tuple(problems))
+
+
+# ------------------------------------------------------------------------------- rows
+
+
+def _delivered(grid: Grid, row: int, columns: tuple[layout.Column, ...]) -> dict[str, str]:
+    out = {}
+    for c in columns:
+        raw = _get(grid, row, c.letter)
+        out[c.header] = "" if raw is None else shown(raw)
+    return out
+
+
+def _data_rows(grid: Grid) -> Iterator[int]:
+    yield from sorted(n for n in grid if n >= layout.FIRST_DATA_ROW)
+
+
+class _RowChecker:
+    """Collects problems for one row, naming each cell by its column key."""
+
+    def __init__(self, sheet: str, row: int, columns: tuple[layout.Column, ...]) -> None:
+        self.sheet, self.row = sheet, row
+        self.letters = {c.key: c.letter for c in columns}
+        self.headers = {c.key: c.header for c in columns}
+        self.problems: list[Problem] = []
+
+    def cell(self, key: str) -> str:
+        return f"{self.letters[key]}{self.row}"
+
+    def add(self, kind: str, key: str, message: str) -> None:
+        self.problems.append(Problem(kind, self.sheet, self.cell(key), message))
+
+    def issue(self, key: str, issue: Issue) -> None:
+        self.add(issue.kind, key, f"{self.headers[key]}: {issue.message}")
+
+
+def _row(check: _RowChecker, values: dict[str, Any], delivered: dict[str, str]) -> ParsedRow:
+    """A row carries typed values only when it has no problem: half-checked values never load."""
+    problems = tuple(check.problems)
+    return ParsedRow(check.sheet, check.row, {} if problems else values, delivered, problems)
+
+
+def _read_code(raw: CellValue) -> str:
+    value, _ = read_text(raw)
+    text = str(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _parse_task_row(grid: Grid, row: int, line: TaskLine, form: UnitForm) -> ParsedRow:
+    sheet, columns = layout.SHEET_TASKS, layout.TASK_COLUMNS
+    check = _RowChecker(sheet, row, columns)
+
+    def raw(key: str) -> CellValue:
+        return _get(grid, row, check.letters[key])
+
+    status = percent = completed_on = None
+    if is_blank(raw("status")):
+        check.add("missing_required", "status", "进展状态 is required")
+    else:
+        status, issue = read_status(raw("status"))
+        if issue:
+            check.issue("status", issue)
+    if not is_blank(raw("percent_complete")):
+        percent, issue = read_percent(raw("percent_complete"))
+        if issue:
+            check.issue("percent_complete", issue)
+    if not is_blank(raw("completed_on")):
+        completed_on, issue = read_date(raw("completed_on"))
+        if issue:
+            check.issue("completed_on", issue)
+    progress = None if is_blank(raw("progress_text")) else read_text(raw("progress_text"))[0]
+    evidence = None if is_blank(raw("evidence")) else read_text(raw("evidence"))[0]
+    if status == layout.STATUS_COMPLETED and is_blank(raw("completed_on")):
+        check.add("completed_without_date", "completed_on", "已完成 needs a 完成日期")
+    if status and status != layout.STATUS_COMPLETED and isinstance(completed_on, date):
+        check.add("status_conflict", "completed_on", f"完成日期 given but 进展状态 is {status}")
+    if status == layout.STATUS_COMPLETED and isinstance(percent, float) and percent < 100:
+        check.add("status_conflict", "percent_complete", f"已完成 but 完成百分比 is {percent:g}")
+    if status == layout.STATUS_NOT_STARTED and isinstance(percent, float) and percent > 0:
+        check.add("status_conflict", "percent_complete", f"未开始 but 完成百分比 is {percent:g}")
+    if isinstance(completed_on, date) and completed_on > form.period.end:
+        check.add(
+            "date_out_of_range",
+            "completed_on",
+            f"完成日期 {completed_on} is after the end of the period ({form.period.end})",
+        )
+    if status and status != layout.STATUS_NOT_STARTED and progress is None:
+        check.add("missing_required", "progress_text", f"工作进展情况 is required when {status}")
+    values = {
+        "task_no": line.task_no,
+        "role": line.role,
+        "status": status,
+        "percent_complete": percent,
+        "progress_text": progress,
+        "evidence": evidence,
+        "completed_on": completed_on,
+    }
+    problems = tuple(check.problems)
+    return ParsedRow(
+        sheet, row, {} if problems else values, _delivered(grid, row, columns), problems
+    )
+
+
+def _parse_fraction(
+    check: _RowChecker, raw: Callable[[str], CellValue], line: MetricLine
+) -> dict[str, Any] | None:
+    numerator, issue_n = read_amount(raw("numerator"))
+    denominator, issue_d = read_amount(raw("denominator"))
+    for key, issue in (("numerator", issue_n), ("denominator", issue_d)):
+        if issue:
+            check.issue(key, issue)
+    if not isinstance(numerator, float) or not isinstance(denominator, float):
+        return None
+    if denominator == 0:
+        check.add("zero_denominator", "denominator", "分母 is 0: the rate is undefined")
+        return None
+    if line.kind == "rate" and numerator > denominator:
+        check.add(
+            "numerator_gt_denominator",
+            "numerator",
+            f"分子 {numerator:g} is greater than 分母 {denominator:g}",
+        )
+        return None
+    scale = 100.0 if line.kind == "rate" else 1.0
+    value = scale * numerator / denominator
+    entered = None
+    if not is_blank(raw("value")):
+        if line.kind == "rate":
+            entered, issue = read_percent(raw("value"))
+        else:
+            entered, _, issue = read_number(raw("value"))
+        if issue:
+            check.issue("value", issue)
+            return None
+        assert isinstance(entered, float)
+        close = (
+            abs(entered - value) <= RATE_TOLERANCE_POINTS
+            if line.kind == "rate"
+            else abs(entered - value) <= RATIO_TOLERANCE_SHARE * max(abs(value), 1e-9)
+        )
+        if not close:
+            check.add(
+                "value_mismatch",
+                "value",
+                f"本期数值 {entered:g} does not match 分子/分母 = {value:.4g}",
+            )
+            return None
+    return {
+        "value": round(value, 6),
+        "value_entered": entered,
+        "numerator": numerator,
+        "denominator": denominator,
+    }
+
+
+def _parse_metric_row(grid: Grid, row: int, line: MetricLine, form: UnitForm) -> ParsedRow:
+    sheet, columns = layout.SHEET_METRICS, layout.METRIC_COLUMNS
+    check = _RowChecker(sheet, row, columns)
+
+    def raw(key: str) -> CellValue:
+        return _get(grid, row, check.letters[key])
+
+    inputs = ("value", "numerator", "denominator") if line.uses_fraction else ("value",)
+    values: dict[str, Any] = {
+        "kpi_code": line.kpi_code,
+        "metric_kind": line.kind,
+        "value": None,
+        "value_entered": None,
+        "numerator": None,
+        "denominator": None,
+        "note": None if is_blank(raw("note")) else read_text(raw("note"))[0],
+    }
+    if all(is_blank(raw(key)) for key in inputs):
+        if form.period.is_annual:  # quarterly reports may leave a value open
+            key = "numerator" if line.uses_fraction else "value"
+            what = "分子 and 分母 are" if line.uses_fraction else "本期数值 is"
+            check.add("missing_required", key, f"{what} required in the annual report")
+    elif line.uses_fraction:
+        if is_blank(raw("numerator")) or is_blank(raw("denominator")):
+            key = "numerator" if is_blank(raw("numerator")) else "denominator"
+            check.add("missing_required", key, "分子 and 分母 are both required for a rate")
+        else:
+            fraction = _parse_fraction(check, raw, line)
+            if fraction:
+                values.update(fraction)
+    else:
+        if line.kind == "boolean":
+            value, issue = read_boolean(raw("value"))
+        else:
+            value, issue = read_count(raw("value"), minimum=1 if line.kind == "rank" else 0)
+        if issue:
+            check.issue("value", issue)
+        values["value"] = values["value_entered"] = value
+    problems = tuple(check.problems)
+    return ParsedRow(
+        sheet, row, {} if problems else values, _delivered(grid, row, columns), problems
+    )
+
+
+def _parse_lines(
+    grid: Grid,
+    sheet: str,
+    columns: tuple[layout.Column, ...],
+    code_key: str,
+    expected: dict[str, Any],
+    parse_one: Callable[[Grid, int, Any, UnitForm], ParsedRow],
+    form: UnitForm,
+    not_held: Callable[[str], Problem],
+) -> tuple[list[ParsedRow], list[Problem]]:
+    letter = layout.column(columns, code_key).letter
+    rows: list[ParsedRow] = []
+    seen: dict[str, int] = {}
+    for number in _data_rows(grid):
+        code = _read_code(_get(grid, number, letter))
+        cell = f"{letter}{number}"
+        delivered = _delivered(grid, number, columns)
+        header = layout.column(columns, code_key).header
+        if code in seen:
+            problem = Problem(
+                "duplicate_row",
+                sheet,
+                cell,
+                f"{header} {code} already reported in row {seen[code]}",
+            )
+        elif code not in expected:
+            problem = (
+                not_held(code)
+                if code
+                else Problem("unknown_row", sheet, cell, f"row has entries but no {header}")
+            )
+            problem = Problem(problem.kind, sheet, cell, problem.message)
+        else:
+            seen[code] = number
+            rows.append(parse_one(grid, number, expected[code], form))
+            continue
+        rows.append(ParsedRow(sheet, number, {}, delivered, (problem,)))
+    missing = [
+        Problem("missing_row", sheet, None, f"the row for {code} is missing from the template")
+        for code in expected
+        if code not in seen
+    ]
+    return rows, missing
+
+
+def parse_submission(path: Path) -> ParsedSubmission:
+    """Parse a workbook; NotASubmission/FileRejected when it is not one to read at all."""
+    inspect_workbook(path)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged zip or XML
+        raise NotASubmission(
+            "not_readable", f"not a readable xlsx workbook: {type(error).__name__}: {error}"
+        ) from error
+    try:
+        version, form = _identify(workbook)
+        grids = {
+            name: _read_grid(workbook[name])
+            for name in (layout.SHEET_COVER, layout.SHEET_TASKS, layout.SHEET_METRICS)
+        }
+    finally:
+        workbook.close()
+    cover = _parse_cover(grids[layout.SHEET_COVER], form)
+    tasks, missing_tasks = _parse_lines(
+        grids[layout.SHEET_TASKS],
+        layout.SHEET_TASKS,
+        layout.TASK_COLUMNS,
+        "task_no",
+        {str(t.task_no): t for t in form.tasks},
+        _parse_task_row,
+        form,
+        lambda code: Problem(
+            "task_not_held",
+            None,
+            None,
+            f"{form.unit_short_name} does not hold task {code} (not a lead or responsible unit "
+            "in the plan): remove the row",
+        ),
+    )
+    metrics, missing_metrics = _parse_lines(
+        grids[layout.SHEET_METRICS],
+        layout.SHEET_METRICS,
+        layout.METRIC_COLUMNS,
+        "kpi_code",
+        {m.kpi_code: m for m in form.metrics},
+        _parse_metric_row,
+        form,
+        lambda code: Problem(
+            "kpi_not_owned", None, None, f"{form.unit_short_name} does not report KPI {code}"
+        ),
+    )
+    return ParsedSubmission(
+        version, form, cover, tuple(tasks), tuple(metrics), tuple(missing_tasks + missing_metrics)
+    )
