@@ -2,7 +2,9 @@
 
 The run key is the file's sha256, so Dagster launches one run per content however often
 the file is dropped or renamed. The sensor never opens the warehouse (the runs are its only
-writer); it watches inode change times so each tick hashes only files that changed."""
+writer); it watches inode change times so each tick hashes only files that changed, and it
+asks for no run when the content is already in the file store (the bulk path took it; a file
+whose processing crashed after being stored is retried by the daily bulk run)."""
 
 from collections.abc import Iterator
 
@@ -16,7 +18,7 @@ from dagster import (
 
 from orchestration import settings
 from orchestration.assets.submissions import INTAKE_OP
-from orchestration.ingest.file_store import sha256_of
+from orchestration.ingest.file_store import sha256_of, stored_path
 from orchestration.jobs import submission_intake_job
 from orchestration.submissions.landing import scan
 
@@ -41,9 +43,13 @@ def submission_sensor(context: SensorEvaluationContext) -> Iterator[RunRequest |
     previous = int(context.cursor or 0)
     landing = scan(raw_dir, settings.settle_seconds(), changed_after_ns=previous)
     requested: set[str] = set()
+    known = 0
     for path in landing.ready:
         sha256 = sha256_of(path)
         if sha256 in requested:  # the same content twice in one tick: one run
+            continue
+        if stored_path(settings.file_store_dir(), sha256, path.suffix).exists():
+            known += 1
             continue
         requested.add(sha256)
         name = path.relative_to(raw_dir).as_posix()
@@ -60,4 +66,5 @@ def submission_sensor(context: SensorEvaluationContext) -> Iterator[RunRequest |
     context.update_cursor(str(cursor))
     if not requested:
         waiting = f"; {len(landing.settling)} still being written" if landing.settling else ""
-        yield SkipReason(f"no new workbooks in raw/submissions/{waiting}")
+        seen = f"; {known} already in the file store" if known else ""
+        yield SkipReason(f"no new workbooks in raw/submissions/{waiting}{seen}")

@@ -20,6 +20,7 @@ os.environ.pop("LQ_PUBLISHED", None)
 os.environ["DAGSTER_HOME"] = str(_SESSION_DIR / "dagster_home")
 os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
 os.environ["DO_NOT_TRACK"] = "1"
+os.environ["LQ_SETTLE_SECONDS"] = "0"  # generated files are complete when written
 (_SESSION_DIR / "dagster_home").mkdir()
 
 from dagster import DagsterInstance, ExecuteInProcessResult  # noqa: E402
@@ -27,10 +28,12 @@ from dagster import DagsterInstance, ExecuteInProcessResult  # noqa: E402
 from orchestration import settings  # noqa: E402
 from orchestration.sample_data.common import GenerationSummary  # noqa: E402
 from orchestration.sample_data.spot_checks import generate_spot_checks  # noqa: E402
+from orchestration.sample_data.submissions import generate_submissions  # noqa: E402
 
 SAMPLE_YEARS = (2015, 2016)
 SAMPLE_SCALE = 0.25
 SAMPLE_ERROR_RATE = 0.02
+SAMPLE_SUBMISSION_ERROR_RATE = 0.05  # share of workbooks with one mistake
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Pipeline:
     warehouse: Path
     published: Path
     generated: GenerationSummary
+    submissions: GenerationSummary
     result: ExecuteInProcessResult
     instance: DagsterInstance
 
@@ -56,6 +60,9 @@ def pipeline() -> Pipeline:
     generated = generate_spot_checks(
         settings.raw_dir(), SAMPLE_YEARS, scale=SAMPLE_SCALE, error_rate=SAMPLE_ERROR_RATE
     )
+    submissions = generate_submissions(
+        settings.raw_dir(), SAMPLE_YEARS, error_rate=SAMPLE_SUBMISSION_ERROR_RATE
+    )
     instance = DagsterInstance.ephemeral()
     result = run_refresh_all(instance)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
@@ -64,6 +71,7 @@ def pipeline() -> Pipeline:
         warehouse=settings.warehouse_path(),
         published=settings.published_path(),
         generated=generated,
+        submissions=submissions,
         result=result,
         instance=instance,
     )

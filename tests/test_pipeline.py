@@ -71,7 +71,7 @@ def test_counts_reconcile_for_every_file(pipeline: Pipeline) -> None:
         select f.source_file, f.sha256, f.rows_read, f.rows_loaded, f.rows_quarantined,
             (select count(*) from raw.spot_checks s where s._source_sha256 = f.sha256),
             (select count(*) from raw.quarantine q where q.source_sha256 = f.sha256)
-        from raw.ingested_files f""",
+        from raw.ingested_files f where feed = 'spot_checks'""",
     )
     assert len(files) == len(pipeline.generated.files)
     for source_file, _, read, loaded, quarantined, in_table, in_quarantine in files:
@@ -83,7 +83,12 @@ def test_counts_reconcile_for_every_file(pipeline: Pipeline) -> None:
 def test_every_injected_mistake_is_quarantined_with_a_reason(pipeline: Pipeline) -> None:
     injected = sum(pipeline.generated.injected_errors.values())
     assert injected > 0
-    reasons = [r[0] for r in _query(pipeline.warehouse, "select reason from raw.quarantine")]
+    reasons = [
+        r[0]
+        for r in _query(
+            pipeline.warehouse, "select reason from raw.quarantine where feed = 'spot_checks'"
+        )
+    ]
     assert len(reasons) == injected
     kinds = {
         "unknown_county": "unknown county",
@@ -105,7 +110,8 @@ def test_every_injected_mistake_is_quarantined_with_a_reason(pipeline: Pipeline)
     sample = ingest.materialization.metadata["quarantine_sample"].value
     shown = _query(
         pipeline.warehouse,
-        "select reason from raw.quarantine order by source_file, source_row limit 25",
+        "select reason from raw.quarantine where feed = 'spot_checks' "
+        "order by source_file, source_row limit 25",
     )
     assert all(reason.replace("|", "/") in sample for (reason,) in shown)
 
@@ -205,4 +211,10 @@ def test_rerunning_the_job_adds_nothing_and_publishes_nothing_new(pipeline: Pipe
     )
     assert ingest.materialization.metadata["files_new"].value == 0
     assert _query(pipeline.warehouse, "select count(*) from raw.spot_checks")[0][0] == before
+    intake = next(
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == AssetKey(["raw", "submission_versions"])
+    )
+    assert intake.materialization.metadata["files_new"].value == 0
     assert len(_query(pipeline.published, "select * from publications")) == 1

@@ -522,3 +522,23 @@ def test_sensor_run_processes_its_file_once(
     assert (meta[0]["files_accepted"].value, meta[1]["files_already_ingested"].value) == (1, 1)
     with duckdb.connect(os.environ["LQ_WAREHOUSE"], read_only=True) as conn:
         assert conn.execute("select count(*) from raw.submission_versions").fetchall() == [(1,)]
+
+
+def test_sensor_asks_nothing_for_content_the_bulk_path_already_took(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration import settings
+    from orchestration.sensors import submission_sensor
+
+    monkeypatch.setenv("LQ_SETTLE_SECONDS", "0")
+    write(complete(SZJJ), isolated_env / "raw" / "submissions" / "a.xlsx")
+    settings.warehouse_path().parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.warehouse_path())) as conn:
+        reports, _, _ = process_landed(
+            conn, settings.raw_dir(), settings.file_store_dir(), settings.feedback_dir(), 0
+        )
+    assert [r.status for r in reports] == ["accepted"]
+    with DagsterInstance.ephemeral() as instance:
+        ticks = list(submission_sensor(build_sensor_context(instance=instance)))
+    assert not [r for r in ticks if isinstance(r, RunRequest)]
+    assert "1 already in the file store" in str(ticks[-1])
