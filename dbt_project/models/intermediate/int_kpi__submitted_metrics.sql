@@ -6,12 +6,13 @@
 -- GXSQZF (各县(市、区)政府).
 --   * county rows (catalogue scope county): one per reporting county, scope_code = its county code;
 --   * one city row (scope_code = var city_code) per KPI and year, over the KPI's reporters:
---       - rate / ratio: pooled, sum(分子) / sum(分母) (× 100 for a rate), over the reporters
---         that reported;
---       - boolean / count / rank: the weakest reporter's value, and only when every expected
---         reporter has a value (else no city row): the minimum, or the maximum where lower is
---         better (comparator lte, decrease_yoy, zero_events, e.g. a 位次). So a target that says
---         "every county …" is met city-wide exactly when the weakest county meets it.
+--       - rate / ratio: pooled, sum(分子) / sum(分母) (× 100 for a rate);
+--       - boolean / count / rank: the weakest reporter's value: the minimum, or the maximum
+--         where lower is better (comparator lte, decrease_yoy, zero_events, e.g. a 位次). So a
+--         target that says "every county …" is met city-wide exactly when the weakest county is;
+--       both only when every expected reporter has a value (else no city row): a city value
+--       over whichever counties happened to report would change with who reported, not with
+--       quality.
 --     A city-scope KPI has one reporter (its owner), so its city row is that unit's value.
 
 with
@@ -122,18 +123,20 @@ by_county as (
 city_pooled as (
 
     select
-        kpi_code,
-        kpi_year,
-        metric_kind,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
+        reported.kpi_code,
+        reported.kpi_year,
+        reported.metric_kind,
+        sum(reported.numerator) as numerator,
+        sum(reported.denominator) as denominator,
         count(*) as source_rows
     from reported
+    inner join expected on reported.kpi_code = expected.kpi_code
     where
-        metric_kind in ('rate', 'ratio')
-        and numerator is not null
-        and denominator is not null
-    group by kpi_code, kpi_year, metric_kind
+        reported.metric_kind in ('rate', 'ratio')
+        and reported.numerator is not null
+        and reported.denominator is not null
+    group by reported.kpi_code, reported.kpi_year, reported.metric_kind, expected.expected_reporters
+    having count(distinct reported.unit_code) = expected.expected_reporters
 
 ),
 
