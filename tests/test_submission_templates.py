@@ -277,3 +277,24 @@ def test_same_form_same_bytes(tmp_path):
     first = write_template(form, tmp_path / "a.xlsx")
     second = write_template(form, tmp_path / "b.xlsx")
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_templates_asset_writes_one_file_per_unit_for_the_chosen_period(
+    isolated_env: Path,
+) -> None:
+    from dagster import materialize
+
+    from orchestration.assets.submissions import submission_templates
+    from orchestration.submissions.reporting import reporting_units
+
+    result = materialize(
+        [submission_templates],
+        run_config={
+            "ops": {"submissions__templates": {"config": {"year": 2016, "periods": ["2016Q1"]}}}
+        },
+    )
+    assert result.success
+    written = sorted((isolated_env / "warehouse" / "templates" / "2016Q1").glob("*.xlsx"))
+    assert len(written) == len(reporting_units())
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["templates"].value == len(written)

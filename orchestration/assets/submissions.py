@@ -22,6 +22,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from orchestration import settings
+from orchestration.reference import project_var
 from orchestration.resources import DUCKDB_POOL
 from orchestration.submissions.intake import SubmissionReport, process_files, process_landed
 from orchestration.submissions.reporting import form_for, periods_for_year, reporting_units
@@ -32,7 +33,7 @@ SUBMISSIONS_GROUP = "submissions"
 INTAKE_OP = "raw_submissions"
 SUBMISSION_KEYS = tuple(AssetKey(table.split(".")) for table in SUBMISSION_TABLES)
 TEMPLATE_KEY = AssetKey(["submissions", "templates"])
-PLAN_YEAR = 2015
+PLAN_YEAR = int(str(project_var("plan_year")))
 REPORT_SAMPLE = 40  # files listed in the run's metadata
 
 
