@@ -165,20 +165,17 @@ def cmd_submissions(args: argparse.Namespace) -> str:
 
 def cmd_templates(args: argparse.Namespace) -> str:
     # openpyxl is only needed by this command; the read commands stay quick to start.
-    from orchestration.submissions.reporting import form_for, periods_for_year, reporting_units
+    from orchestration.submissions.reporting import forms_for
     from orchestration.submissions.template_writer import write_templates
 
-    wanted = set(args.period or [])
-    periods = [p for p in periods_for_year(args.year) if not wanted or p.code in wanted]
-    unknown = wanted - {p.code for p in periods}
-    if unknown:
-        raise SystemExit(f"unknown periods for {args.year}: {', '.join(sorted(unknown))}")
+    try:
+        forms = forms_for(args.year, args.period)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
     out = args.out or settings.templates_dir()
-    forms = [form_for(unit, p.code) for p in periods for unit in reporting_units()]
     paths = write_templates(forms, out)
-    return (
-        f"{len(paths)} templates ({len(reporting_units())} units × {len(periods)} periods) in {out}"
-    )
+    periods = sorted({f.period.code for f in forms})
+    return f"{len(paths)} templates ({', '.join(periods)}) in {out}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

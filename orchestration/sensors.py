@@ -17,7 +17,8 @@ from dagster import (
 )
 
 from orchestration import settings
-from orchestration.assets.submissions import INTAKE_OP
+from orchestration.assets.submissions import INTAKE_OP, config_name
+from orchestration.ingest.file_names import display_path
 from orchestration.ingest.file_store import sha256_of, stored_path
 from orchestration.jobs import submission_intake_job
 from orchestration.submissions.landing import scan
@@ -55,8 +56,8 @@ def submission_sensor(context: SensorEvaluationContext) -> Iterator[RunRequest |
         name = path.relative_to(raw_dir).as_posix()
         yield RunRequest(
             run_key=f"submission-{sha256}",
-            run_config={"ops": {INTAKE_OP: {"config": {"files": [name]}}}},
-            tags={"lq/source_file": name[:200], "lq/sha256": sha256},
+            run_config={"ops": {INTAKE_OP: {"config": {"files": [config_name(name)]}}}},
+            tags={"lq/source_file": display_path(name)[:200], "lq/sha256": sha256},
         )
     cursor = _next_cursor(
         previous,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -435,10 +436,10 @@ def test_a_crash_in_one_file_does_not_stop_the_others(
     bad = write(complete(COUNTY), intake.inbox / "0_crash.xlsx")
     real = intake_module.parse_submission
 
-    def flaky(path: Path):  # a bug that only one file triggers
+    def flaky(path: Path, received_on: date | None = None):  # a bug only one file triggers
         if path.read_bytes() == bad.read_bytes():
             raise RuntimeError("boom")
-        return real(path)
+        return real(path, received_on)
 
     monkeypatch.setattr(intake_module, "parse_submission", flaky)
     reports, _, _ = process_landed(
@@ -542,3 +543,131 @@ def test_sensor_asks_nothing_for_content_the_bulk_path_already_took(
         ticks = list(submission_sensor(build_sensor_context(instance=instance)))
     assert not [r for r in ticks if isinstance(r, RunRequest)]
     assert "1 already in the file store" in str(ticks[-1])
+
+
+def _rewrite_part(path: Path, part: str, change: Callable[[str], str]) -> None:
+    """Rewrite one XML part of an xlsx (what a foreign tool or a hostile sender could do)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            if info.filename == part:
+                data = change(data.decode("utf-8")).encode("utf-8")
+            target.writestr(info, data)
+
+
+TASK_SHEET_XML = "xl/worksheets/sheet3.xml"  # 填报说明, 封面, 任务进展, 指标填报, _meta
+
+
+def test_a_damaged_sheet_is_rejected_as_unreadable_not_a_crash(intake: Intake) -> None:
+    path = write(complete(SZJJ), intake.inbox / "damaged.xlsx")
+    _rewrite_part(path, TASK_SHEET_XML, lambda xml: xml[: len(xml) // 2])
+    report = intake.process(path)
+    assert report.status == "rejected"
+    assert "not a readable xlsx workbook" in report.problems[0]
+    kind = intake.conn.execute(
+        "select file_problems->>'$[0].kind' from raw.submission_versions where sha256 = ?",
+        [report.sha256],
+    ).fetchall()[0][0]
+    assert kind == "not_readable"
+
+
+def test_the_declared_sheet_size_is_ignored(intake: Intake) -> None:
+    # The <dimension> says one row; every row is still read, and an extra row still counts.
+    filled = complete(COUNTY)
+    filled.extra_task_rows.append({"task_no": 13, "status": "进行中", "progress_text": "x"})
+    path = write(filled, intake.inbox / "lying.xlsx")
+    _rewrite_part(
+        path,
+        TASK_SHEET_XML,
+        lambda xml: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1"', xml),
+    )
+    report = intake.process(path)
+    assert report.status == "returned"
+    assert any("does not hold task 13" in p for p in report.problems)
+    assert report.rows_read == 1 + len(COUNTY.tasks) + 1 + len(COUNTY.metrics)
+
+
+def test_a_sheet_with_thousands_of_rows_is_not_a_template(intake: Intake) -> None:
+    filled = complete(COUNTY)
+    filled.extra_task_rows.extend({"task_no": 13, "status": "进行中"} for _ in range(200))
+    report = intake.process(write(filled, intake.inbox / "long.xlsx"))
+    assert report.status == "rejected"
+    assert "has entries below row" in report.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("period_code", "message"),
+    [("2014Q4", "before the plan"), ("2099Q1", "had not begun when the file arrived")],
+)
+def test_periods_outside_the_plan_or_in_the_future_are_rejected(
+    intake: Intake, period_code: str, message: str
+) -> None:
+    filled = complete(SZJJ)
+    filled.meta_overrides[layout.META_PERIOD_CODE] = period_code
+    report = intake.process(write(filled, intake.inbox / "when.xlsx"))
+    assert report.status == "rejected" and message in report.problems[0]
+
+
+def test_dates_after_the_delivery_are_refused(intake: Intake) -> None:
+    filled = complete(SZJJ)  # completed 2015-11-30, filled on 2015-12-31
+    path = write(filled, intake.inbox / "early.xlsx")
+    arrived = datetime(2015, 11, 20, 10, 0).timestamp()
+    os.utime(path, (arrived, arrived))
+    report = intake.process(path)
+    assert report.status == "returned"
+    assert any(p.startswith("封面!B8") and "after the file arrived" in p for p in report.problems)
+    assert any("after the end of the period or the day of delivery" in p for p in report.problems)
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "typed", "expected"),
+    [
+        (35, 10000, "0.35", 0.35),
+        (35, 10000, "0.35%", 0.35),
+        (50, 50, 1, 100.0),
+        (45, 50, 0.9, 90.0),
+    ],
+)
+def test_a_rate_typed_as_percent_or_fraction_agrees_with_its_fraction(
+    intake: Intake, numerator: int, denominator: int, typed: object, expected: float
+) -> None:
+    filled = complete(SZJJ)
+    filled.metrics[RATE_KPI] = {"value": typed, "numerator": numerator, "denominator": denominator}
+    report = intake.process(write(filled, intake.inbox / "rate.xlsx"))
+    assert report.status == "accepted", report.problems
+    entered = intake.conn.execute(
+        "select value_entered from raw.submission_metric_values where _source_sha256 = ? "
+        "and kpi_code = ?",
+        [report.sha256, RATE_KPI],
+    ).fetchall()[0][0]
+    assert entered == pytest.approx(expected)
+
+
+def test_a_file_name_that_is_not_utf8_reaches_its_run(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.definitions import build_definitions
+    from orchestration.sensors import submission_sensor
+
+    monkeypatch.setenv("LQ_SETTLE_SECONDS", "0")
+    inbox = isolated_env / "raw" / "submissions"
+    gbk_name = os.fsdecode(
+        "2015年报_质监局.xlsx".encode("gbk")
+    )  # as a GBK zip or share delivers it
+    write(complete(SZJJ), inbox / gbk_name)
+    with DagsterInstance.ephemeral() as instance:
+        (request,) = [
+            r
+            for r in submission_sensor(build_sensor_context(instance=instance))
+            if isinstance(r, RunRequest)
+        ]
+        job = build_definitions().resolve_job_def("submission_intake")
+        result = job.execute_in_process(
+            run_config=request.run_config, instance=instance, tags=request.tags
+        )
+    assert result.success
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["files_accepted"].value == 1

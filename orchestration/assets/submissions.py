@@ -4,8 +4,10 @@ The intake runs two ways: the sensor starts one run per new file (run key = cont
 and the scheduled refresh processes whatever is still new in bulk. Both call the same code
 and skip content already processed, so a file is loaded once however it arrives."""
 
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
@@ -25,7 +27,7 @@ from orchestration import settings
 from orchestration.reference import project_var
 from orchestration.resources import DUCKDB_POOL
 from orchestration.submissions.intake import SubmissionReport, process_files, process_landed
-from orchestration.submissions.reporting import form_for, periods_for_year, reporting_units
+from orchestration.submissions.reporting import forms_for
 from orchestration.submissions.store import SUBMISSION_TABLES
 from orchestration.submissions.template_writer import write_templates
 
@@ -35,6 +37,25 @@ SUBMISSION_KEYS = tuple(AssetKey(table.split(".")) for table in SUBMISSION_TABLE
 TEMPLATE_KEY = AssetKey(["submissions", "templates"])
 PLAN_YEAR = int(str(project_var("plan_year")))
 REPORT_SAMPLE = 40  # files listed in the run's metadata
+
+
+_HEX = "hex:"
+
+
+def config_name(relative: str) -> str:
+    """A landed path as run config and tags can store it: names that are not valid UTF-8
+    (a GBK name on a UTF-8 file system) travel as hex of their bytes."""
+    try:
+        relative.encode("utf-8")
+        return relative
+    except UnicodeEncodeError:
+        return _HEX + os.fsencode(relative).hex()
+
+
+def landed_path(raw_dir: Path, name: str) -> Path:
+    if name.startswith(_HEX):
+        return raw_dir / os.fsdecode(bytes.fromhex(name.removeprefix(_HEX)))
+    return raw_dir / name
 
 
 class IntakeConfig(Config):
@@ -90,7 +111,7 @@ def raw_submissions(
     raw_dir = settings.raw_dir()
     with duckdb.get_connection() as conn:
         if config.files:
-            paths = [raw_dir / name for name in config.files]
+            paths = [landed_path(raw_dir, name) for name in config.files]
             missing = [p for p in paths if not p.is_file() or p.is_symlink()]
             if missing:
                 context.log.warning(f"no longer in the landing zone: {missing}")
@@ -150,9 +171,10 @@ def raw_submissions(
 def submission_templates(
     context: AssetExecutionContext, config: TemplatesConfig
 ) -> MaterializeResult:
-    wanted = set(config.periods)
-    periods = [p for p in periods_for_year(config.year) if not wanted or p.code in wanted]
-    forms = [form_for(unit, p.code) for p in periods for unit in reporting_units()]
+    try:
+        forms = forms_for(config.year, config.periods)
+    except ValueError as error:
+        raise Failure(description=str(error)) from error
     started = time.perf_counter()
     paths = write_templates(forms, settings.templates_dir())
     seconds = time.perf_counter() - started
@@ -160,8 +182,8 @@ def submission_templates(
     return MaterializeResult(
         metadata={
             "templates": len(paths),
-            "units": len(reporting_units()),
-            "periods": MetadataValue.text(", ".join(p.code for p in periods)),
+            "units": len({f.unit_code for f in forms}),
+            "periods": MetadataValue.text(", ".join(sorted({f.period.code for f in forms}))),
             "folder": MetadataValue.path(str(settings.templates_dir())),
             "seconds": round(seconds, 2),
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,9 +53,6 @@ class SubmissionReport:
     problems: tuple[str, ...]
     feedback_path: str | None
     seconds: float
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
@@ -144,7 +141,7 @@ def process_file(
     parsed: ParsedSubmission | None = None
     rejection: Problem | None = None
     try:
-        parsed = parse_submission(stored)
+        parsed = parse_submission(stored, arrived.date())
     except NotASubmission as error:
         rejection = Problem(error.kind, None, None, str(error))
     except FileRejected as error:  # the safety guard: size, zip bomb, macros, XML entities

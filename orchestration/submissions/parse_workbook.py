@@ -14,11 +14,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
 from orchestration.ingest.readers import CellValue, FileRejected
-from orchestration.ingest.xlsx_guard import inspect_workbook
+from orchestration.ingest.xlsx_guard import WorkbookLimits, inspect_workbook
+from orchestration.reference import project_var
 from orchestration.submissions import layout
 from orchestration.submissions.cell_values import (
     Issue,
@@ -36,6 +38,14 @@ from orchestration.submissions.cell_values import (
 )
 from orchestration.submissions.reporting import MetricLine, TaskLine, UnitForm, form_for
 
+# A filled template is ~20 KB: far tighter limits than the guard's defaults for any xlsx.
+SUBMISSION_LIMITS = WorkbookLimits(
+    max_file_bytes=5 * 1024 * 1024, max_uncompressed_bytes=50 * 1024 * 1024
+)
+# Rows a sheet may have beyond its template rows (a unit adding a row it should not is
+# reported; thousands of rows mean it is not a filled template).
+EXTRA_ROWS_ALLOWED = 50
+META_ROWS = 20
 RATE_TOLERANCE_POINTS = 0.5  # 本期数值 may be rounded: 92.3 vs 92.34 computed is fine
 RATIO_TOLERANCE_SHARE = 0.01
 
@@ -111,14 +121,24 @@ def _cell_value(cell: Any) -> CellValue:
     return value
 
 
-def _read_grid(sheet: Any) -> Grid:
+def _read_grid(sheet: Any, max_row: int) -> Grid:
+    """Non-blank rows up to `max_row`. The size a workbook declares for a sheet is the
+    sender's claim, so it is ignored: rows are read as they are, and a sheet with anything
+    below `max_row` is not one of our filled templates."""
+    sheet.reset_dimensions()
     grid: Grid = {}
-    for row in sheet.iter_rows():
+    for row in sheet.iter_rows(max_row=max_row + 1):
         cells = tuple(_cell_value(c) for c in row)
         if cells and any(not is_blank(v) for v in cells):
             number = next((c.row for c in row if getattr(c, "row", None)), None)
             if number is not None:
                 grid[number] = cells
+    if any(n > max_row for n in grid):
+        raise NotASubmission(
+            "not_a_template",
+            f"sheet {sheet.title} has entries below row {max_row}: "
+            "not a filled submission template",
+        )
     return grid
 
 
@@ -136,14 +156,14 @@ def _read_meta(grid: Grid) -> dict[str, str]:
     return meta
 
 
-def _identify(workbook: Any) -> tuple[str, UnitForm]:
+def _identify(workbook: Any, received_on: date | None) -> tuple[str, UnitForm]:
     if layout.SHEET_META not in workbook.sheetnames:
         raise NotASubmission(
             "not_a_template",
             f"not a submission template (no hidden {layout.SHEET_META} sheet): "
             "download the template for your unit and period and fill that in",
         )
-    meta = _read_meta(_read_grid(workbook[layout.SHEET_META]))
+    meta = _read_meta(_read_grid(workbook[layout.SHEET_META], META_ROWS))
     missing = [key for key in layout.META_KEYS if not meta.get(key)]
     if missing:
         raise NotASubmission("not_a_template", f"{layout.SHEET_META}: missing {', '.join(missing)}")
@@ -162,6 +182,16 @@ def _identify(workbook: Any) -> tuple[str, UnitForm]:
         raise NotASubmission("unknown_unit", f"unit '{unit_code}' does not report") from None
     except ValueError as error:
         raise NotASubmission("unknown_period", str(error)) from None
+    plan_year = int(str(project_var("plan_year")))
+    if form.period.year < plan_year:
+        raise NotASubmission(
+            "unknown_period", f"period {form.period.code} is before the plan ({plan_year})"
+        )
+    if received_on is not None and form.period.start > received_on:
+        raise NotASubmission(
+            "unknown_period",
+            f"period {form.period.code} had not begun when the file arrived ({received_on})",
+        )
     for sheet in (layout.SHEET_COVER, layout.SHEET_TASKS, layout.SHEET_METRICS):
         if sheet not in workbook.sheetnames:
             raise NotASubmission("not_a_template", f"sheet '{sheet}' is missing")
@@ -176,7 +206,7 @@ def _names_match(typed: str, form: UnitForm) -> bool:
     return key in {form.unit_name, form.unit_short_name, form.unit_code}
 
 
-def _parse_cover(grid: Grid, form: UnitForm) -> ParsedRow:
+def _parse_cover(grid: Grid, form: UnitForm, received_on: date | None) -> ParsedRow:
     sheet = layout.SHEET_COVER
     problems: list[Problem] = []
     values: dict[str, Any] = {}
@@ -222,14 +252,23 @@ def _parse_cover(grid: Grid, form: UnitForm) -> ParsedRow:
             )
         )
     filled_on = values.get("filled_on")
+    filled_cell = f"{col}{next(f.row for f in layout.COVER_FIELDS if f.key == 'filled_on')}"
     if isinstance(filled_on, date) and filled_on < form.period.start:
-        row = next(f.row for f in layout.COVER_FIELDS if f.key == "filled_on")
         problems.append(
             Problem(
                 "date_out_of_range",
                 sheet,
-                f"{col}{row}",
+                filled_cell,
                 f"填报日期 {filled_on} is before the period began ({form.period.start})",
+            )
+        )
+    if isinstance(filled_on, date) and received_on and filled_on > received_on:
+        problems.append(
+            Problem(
+                "date_out_of_range",
+                sheet,
+                filled_cell,
+                f"填报日期 {filled_on} is after the file arrived ({received_on})",
             )
         )
     first_row = layout.COVER_FIELDS[0].row
@@ -282,7 +321,9 @@ def _read_code(raw: CellValue) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _parse_task_row(grid: Grid, row: int, line: TaskLine, form: UnitForm) -> ParsedRow:
+def _parse_task_row(grid: Grid, row: int, line: TaskLine, latest: date) -> ParsedRow:
+    """One task row; `latest` is the last day a completion may be dated (the period end, or
+    the day the file arrived if earlier)."""
     sheet, columns = layout.SHEET_TASKS, layout.TASK_COLUMNS
     check = _RowChecker(sheet, row, columns)
 
@@ -314,11 +355,12 @@ def _parse_task_row(grid: Grid, row: int, line: TaskLine, form: UnitForm) -> Par
         check.add("status_conflict", "percent_complete", f"已完成 but 完成百分比 is {percent:g}")
     if status == layout.STATUS_NOT_STARTED and isinstance(percent, float) and percent > 0:
         check.add("status_conflict", "percent_complete", f"未开始 but 完成百分比 is {percent:g}")
-    if isinstance(completed_on, date) and completed_on > form.period.end:
+    if isinstance(completed_on, date) and completed_on > latest:
         check.add(
             "date_out_of_range",
             "completed_on",
-            f"完成日期 {completed_on} is after the end of the period ({form.period.end})",
+            f"完成日期 {completed_on} is after the end of the period or the day of delivery "
+            f"({latest})",
         )
     if status and status != layout.STATUS_NOT_STARTED and progress is None:
         check.add("missing_required", "progress_text", f"工作进展情况 is required when {status}")
@@ -331,10 +373,21 @@ def _parse_task_row(grid: Grid, row: int, line: TaskLine, form: UnitForm) -> Par
         "evidence": evidence,
         "completed_on": completed_on,
     }
-    problems = tuple(check.problems)
-    return ParsedRow(
-        sheet, row, {} if problems else values, _delivered(grid, row, columns), problems
-    )
+    return _row(check, values, _delivered(grid, row, columns))
+
+
+def _entered_readings(raw: CellValue, line: MetricLine) -> tuple[list[float], Issue | None]:
+    """What a typed 本期数值 can mean. For a rate without a % sign both 0.35 → 0.35 % and
+    0.35 → 35 % are possible (and 1 may mean 100 %): 分子/分母 decide, so both are offered."""
+    number, had_percent, issue = read_number(raw)
+    if issue or number is None:
+        return [], issue
+    if line.kind != "rate":
+        return [number], None
+    readings = [r for r in ([number] if had_percent else [number, number * 100]) if 0 <= r <= 100]
+    if not readings:
+        return [], Issue("percent_out_of_range", f"“{shown(raw)}” is outside 0–100 %")
+    return readings, None
 
 
 def _parse_fraction(
@@ -361,14 +414,11 @@ def _parse_fraction(
     value = scale * numerator / denominator
     entered = None
     if not is_blank(raw("value")):
-        if line.kind == "rate":
-            entered, issue = read_percent(raw("value"))
-        else:
-            entered, _, issue = read_number(raw("value"))
+        readings, issue = _entered_readings(raw("value"), line)
         if issue:
             check.issue("value", issue)
             return None
-        assert isinstance(entered, float)
+        entered = min(readings, key=lambda r: abs(r - value))
         close = (
             abs(entered - value) <= RATE_TOLERANCE_POINTS
             if line.kind == "rate"
@@ -378,7 +428,7 @@ def _parse_fraction(
             check.add(
                 "value_mismatch",
                 "value",
-                f"本期数值 {entered:g} does not match 分子/分母 = {value:.4g}",
+                f"本期数值 {shown(raw('value'))} does not match 分子/分母 = {value:.4g}",
             )
             return None
     return {
@@ -427,10 +477,7 @@ def _parse_metric_row(grid: Grid, row: int, line: MetricLine, form: UnitForm) ->
         if issue:
             check.issue("value", issue)
         values["value"] = values["value_entered"] = value
-    problems = tuple(check.problems)
-    return ParsedRow(
-        sheet, row, {} if problems else values, _delivered(grid, row, columns), problems
-    )
+    return _row(check, values, _delivered(grid, row, columns))
 
 
 def _parse_lines(
@@ -439,37 +486,31 @@ def _parse_lines(
     columns: tuple[layout.Column, ...],
     code_key: str,
     expected: dict[str, Any],
-    parse_one: Callable[[Grid, int, Any, UnitForm], ParsedRow],
-    form: UnitForm,
-    not_held: Callable[[str], Problem],
+    parse_one: Callable[[Grid, int, Any], ParsedRow],
+    not_held: tuple[str, str],
 ) -> tuple[list[ParsedRow], list[Problem]]:
-    letter = layout.column(columns, code_key).letter
+    """Rows identified by their code column; `not_held` is the kind and message (with
+    {code}) for a code the unit does not report."""
+    code_column = layout.column(columns, code_key)
     rows: list[ParsedRow] = []
     seen: dict[str, int] = {}
     for number in _data_rows(grid):
-        code = _read_code(_get(grid, number, letter))
-        cell = f"{letter}{number}"
-        delivered = _delivered(grid, number, columns)
-        header = layout.column(columns, code_key).header
-        if code in seen:
-            problem = Problem(
-                "duplicate_row",
-                sheet,
-                cell,
-                f"{header} {code} already reported in row {seen[code]}",
-            )
-        elif code not in expected:
-            problem = (
-                not_held(code)
-                if code
-                else Problem("unknown_row", sheet, cell, f"row has entries but no {header}")
-            )
-            problem = Problem(problem.kind, sheet, cell, problem.message)
-        else:
+        code = _read_code(_get(grid, number, code_column.letter))
+        if code in expected and code not in seen:
             seen[code] = number
-            rows.append(parse_one(grid, number, expected[code], form))
+            rows.append(parse_one(grid, number, expected[code]))
             continue
-        rows.append(ParsedRow(sheet, number, {}, delivered, (problem,)))
+        if code in seen:
+            kind, message = (
+                "duplicate_row",
+                f"{code_column.header} {code} already given in row {seen[code]}",
+            )
+        elif code:
+            kind, message = not_held[0], not_held[1].format(code=code)
+        else:
+            kind, message = "unknown_row", f"row has entries but no {code_column.header}"
+        problem = Problem(kind, sheet, f"{code_column.letter}{number}", message)
+        rows.append(ParsedRow(sheet, number, {}, _delivered(grid, number, columns), (problem,)))
     missing = [
         Problem("missing_row", sheet, None, f"the row for {code} is missing from the template")
         for code in expected
@@ -478,38 +519,57 @@ def _parse_lines(
     return rows, missing
 
 
-def parse_submission(path: Path) -> ParsedSubmission:
-    """Parse a workbook; NotASubmission/FileRejected when it is not one to read at all."""
-    inspect_workbook(path)
+_READ_SHEETS = (layout.SHEET_COVER, layout.SHEET_TASKS, layout.SHEET_METRICS)
+
+
+def _rows_allowed(name: str, form: UnitForm) -> int:
+    lines = {layout.SHEET_TASKS: len(form.tasks), layout.SHEET_METRICS: len(form.metrics)}
+    return layout.FIRST_DATA_ROW + lines.get(name, 0) + EXTRA_ROWS_ALLOWED
+
+
+def _read_workbook(path: Path, received_on: date | None) -> tuple[str, UnitForm, dict[str, Grid]]:
+    """Open the workbook and read the three sheets. openpyxl reads a read-only sheet lazily,
+    so damaged XML surfaces while iterating: every such error means the file cannot be read."""
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged zip or XML
+        try:
+            version, form = _identify(workbook, received_on)
+            grids = {
+                name: _read_grid(workbook[name], _rows_allowed(name, form)) for name in _READ_SHEETS
+            }
+        finally:
+            workbook.close()
+    except NotASubmission:
+        raise
+    except DefusedXmlException as error:
+        raise NotASubmission(
+            "unsafe_file", f"XML refused by defusedxml: {type(error).__name__}"
+        ) from error
+    except Exception as error:  # zipfile, XML parse, openpyxl index/attribute errors
         raise NotASubmission(
             "not_readable", f"not a readable xlsx workbook: {type(error).__name__}: {error}"
         ) from error
-    try:
-        version, form = _identify(workbook)
-        grids = {
-            name: _read_grid(workbook[name])
-            for name in (layout.SHEET_COVER, layout.SHEET_TASKS, layout.SHEET_METRICS)
-        }
-    finally:
-        workbook.close()
-    cover = _parse_cover(grids[layout.SHEET_COVER], form)
+    return version, form, grids
+
+
+def parse_submission(path: Path, received_on: date | None = None) -> ParsedSubmission:
+    """Parse a workbook; NotASubmission/FileRejected when it is not one to read at all.
+    `received_on` (the day it arrived) bounds the dates a unit may report."""
+    inspect_workbook(path, SUBMISSION_LIMITS)
+    version, form, grids = _read_workbook(path, received_on)
+    latest = min(form.period.end, received_on) if received_on else form.period.end
+    cover = _parse_cover(grids[layout.SHEET_COVER], form, received_on)
     tasks, missing_tasks = _parse_lines(
         grids[layout.SHEET_TASKS],
         layout.SHEET_TASKS,
         layout.TASK_COLUMNS,
         "task_no",
         {str(t.task_no): t for t in form.tasks},
-        _parse_task_row,
-        form,
-        lambda code: Problem(
+        lambda grid, row, line: _parse_task_row(grid, row, line, latest),
+        (
             "task_not_held",
-            None,
-            None,
-            f"{form.unit_short_name} does not hold task {code} (not a lead or responsible unit "
-            "in the plan): remove the row",
+            f"{form.unit_short_name} does not hold task {{code}} (not a lead or responsible "
+            "unit in the plan): remove the row",
         ),
     )
     metrics, missing_metrics = _parse_lines(
@@ -518,11 +578,8 @@ def parse_submission(path: Path) -> ParsedSubmission:
         layout.METRIC_COLUMNS,
         "kpi_code",
         {m.kpi_code: m for m in form.metrics},
-        _parse_metric_row,
-        form,
-        lambda code: Problem(
-            "kpi_not_owned", None, None, f"{form.unit_short_name} does not report KPI {code}"
-        ),
+        lambda grid, row, line: _parse_metric_row(grid, row, line, form),
+        ("kpi_not_owned", f"{form.unit_short_name} does not report KPI {{code}}"),
     )
     return ParsedSubmission(
         version, form, cover, tuple(tasks), tuple(metrics), tuple(missing_tasks + missing_metrics)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-from orchestration.reference import load_seed
+from orchestration.reference import load_seed, project_var
 
 SUBMISSIONS_FEED = "submissions"
 ALL_COUNTIES_OWNER = "GXSQZF"
@@ -106,9 +106,9 @@ def periods_for_year(year: int) -> tuple[ReportingPeriod, ...]:
 
 def task_deadline(seed_deadline: str, year: int) -> date:
     """The plan's tasks recur every assessment year with the same calendar deadline
-    (2015-12-31, 年底, becomes 2016-12-31 in 2016)."""
+    (2015-12-31, 年底, becomes 2016-12-31 in 2016); twin of dbt's macro task_deadline_in."""
     deadline = date.fromisoformat(seed_deadline)
-    return deadline.replace(year=year + (deadline.year - 2015))
+    return deadline.replace(year=year + deadline.year - int(str(project_var("plan_year"))))
 
 
 def metric_kind(unit: str, numerator: str) -> str:
@@ -194,10 +194,16 @@ def form_for(unit_code: str, period_code: str) -> UnitForm:
     return UnitForm(unit_code, unit["full_name"], unit["short_name"], when, tasks, metrics)
 
 
+def forms_for(year: int, period_codes: list[str] | None = None) -> list[UnitForm]:
+    """Every unit's form for the year's periods (all five, or those named); ValueError for a
+    period code that is not one of the year's."""
+    periods = periods_for_year(year)
+    unknown = set(period_codes or ()) - {p.code for p in periods}
+    if unknown:
+        raise ValueError(f"not periods of {year}: {', '.join(sorted(unknown))}")
+    wanted = [p for p in periods if not period_codes or p.code in period_codes]
+    return [form_for(unit, p.code) for p in wanted for unit in reporting_units()]
+
+
 def all_forms(years: list[int] | tuple[int, ...]) -> list[UnitForm]:
-    return [
-        form_for(unit, p.code)
-        for year in years
-        for p in periods_for_year(year)
-        for unit in reporting_units()
-    ]
+    return [form for year in years for form in forms_for(year)]
