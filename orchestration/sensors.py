@@ -7,6 +7,7 @@ asks for no run when the content is already in the file store (the bulk path too
 whose processing crashed after being stored is retried by the daily bulk run)."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from dagster import (
     DefaultSensorStatus,
@@ -32,6 +33,15 @@ def _next_cursor(previous: int, ready_ctimes: list[int], settling_ctimes: list[i
     return max(cursor, previous)
 
 
+def _read_cursor(text: str | None) -> tuple[int, frozenset[str]]:
+    """Cursor "<ns>:<sha>,<sha>": files changed at or after <ns> are looked at again (two files
+    can share a coarse change time), except the contents already handled at exactly <ns>."""
+    if not text:
+        return 0, frozenset()
+    ns, _, hashes = text.partition(":")
+    return int(ns), frozenset(h for h in hashes.split(",") if h)
+
+
 @sensor(
     job=submission_intake_job,
     minimum_interval_seconds=30,
@@ -41,12 +51,16 @@ def _next_cursor(previous: int, ready_ctimes: list[int], settling_ctimes: list[i
 )
 def submission_sensor(context: SensorEvaluationContext) -> Iterator[RunRequest | SkipReason]:
     raw_dir = settings.raw_dir()
-    previous = int(context.cursor or 0)
+    previous, handled_at_previous = _read_cursor(context.cursor)
     landing = scan(raw_dir, settings.settle_seconds(), changed_after_ns=previous)
+    ctimes = {path: path.lstat().st_ctime_ns for path in (*landing.ready, *landing.settling)}
+    hashes: dict[Path, str] = {}
     requested: set[str] = set()
     known = 0
     for path in landing.ready:
-        sha256 = sha256_of(path)
+        sha256 = hashes[path] = sha256_of(path)
+        if ctimes[path] == previous and sha256 in handled_at_previous:
+            continue  # seen on the last tick
         if sha256 in requested:  # the same content twice in one tick: one run
             continue
         if stored_path(settings.file_store_dir(), sha256, path.suffix).exists():
@@ -61,10 +75,13 @@ def submission_sensor(context: SensorEvaluationContext) -> Iterator[RunRequest |
         )
     cursor = _next_cursor(
         previous,
-        [p.lstat().st_ctime_ns for p in landing.ready],
-        [p.lstat().st_ctime_ns for p in landing.settling],
+        [ctimes[p] for p in landing.ready],
+        [ctimes[p] for p in landing.settling],
     )
-    context.update_cursor(str(cursor))
+    at_cursor = {hashes[p] for p in landing.ready if ctimes[p] == cursor}
+    if cursor == previous:
+        at_cursor |= handled_at_previous
+    context.update_cursor(f"{cursor}:{','.join(sorted(at_cursor))}")
     if not requested:
         waiting = f"; {len(landing.settling)} still being written" if landing.settling else ""
         seen = f"; {known} already in the file store" if known else ""

@@ -3,6 +3,8 @@ person can act on, and quickly (the guard reads the central directory and bounde
 
 from __future__ import annotations
 
+import errno
+import os
 import struct
 import time
 import zipfile
@@ -13,7 +15,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from orchestration.ingest import file_store, xlsx_guard
+from orchestration.ingest import errors, file_store, landing, loader, readers, xlsx_guard
 from orchestration.ingest.contract import load_contract
 from orchestration.ingest.file_names import display_name, display_path
 from orchestration.ingest.loader import ingest_feed
@@ -380,3 +382,141 @@ def test_display_path_keeps_folders_but_not_escapes() -> None:
     assert display_path("/../xl//worksheets/./she\u202eet\n1.xml") == "xl/worksheets/sheet1.xml"
     assert display_path("spot_checks\\2015\\..\\a.csv") == "spot_checks/2015/a.csv"
     assert display_path("../..") == "unnamed"
+
+
+def _rejection(check: Callable[[], object]) -> FileRejected:
+    with pytest.raises(FileRejected) as refusal:
+        check()
+    return refusal.value
+
+
+def test_file_rejected_is_one_class_wherever_it_is_imported() -> None:
+    assert readers.FileRejected is errors.FileRejected is xlsx_guard.FileRejected
+    assert FileRejected("x").kind == errors.NOT_READABLE == "not_readable"
+    assert FileRejected("x", errors.UNSAFE_FILE).kind == "unsafe_file"
+
+
+def test_a_zip_bomb_is_an_unsafe_file(zip_bomb: Path) -> None:
+    assert _rejection(lambda: inspect_workbook(zip_bomb)).kind == "unsafe_file"
+    assert _rejection(lambda: read_table(zip_bomb, HEADERS)).kind == "unsafe_file"
+    limits = WorkbookLimits(max_uncompressed_bytes=10 * 1024 * MiB)  # refused by its ratio
+    assert _rejection(lambda: inspect_workbook(zip_bomb, limits)).kind == "unsafe_file"
+
+
+def test_random_bytes_and_damage_are_not_readable(tmp_path: Path) -> None:
+    noise = tmp_path / "random.xlsx"
+    noise.write_bytes(bytes(range(256)) * 64)
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(_workbook(tmp_path / "src.xlsx").read_bytes()[:600])
+    members = _members(_workbook(tmp_path / "src2.xlsx"))
+    members[SHEET] = members[SHEET].replace(b"</sheetData>", b"</sheetDta>")
+    broken = _write_zip(tmp_path / "broken.xlsx", members)
+    for path in (noise, cut):
+        assert _rejection(lambda p=path: inspect_workbook(p)).kind == "not_readable"
+    assert _rejection(lambda: read_table(broken, HEADERS)).kind == "not_readable"
+    assert _rejection(lambda: read_table(noise, HEADERS)).kind == "not_readable"
+
+
+def test_a_damaged_member_is_not_readable_but_a_lying_size_is_unsafe(tmp_path: Path) -> None:
+    members = _members(_workbook(tmp_path / "src.xlsx"))
+    members[SHEET] = bytes(5 * MiB)
+    honest = bytearray(_write_zip(tmp_path / "src.zip", members).read_bytes())
+    central = honest.index(SHEET.encode(), honest.index(b"PK\x01\x02")) - 46
+    local = honest.rindex(b"PK\x03\x04", 0, honest.index(SHEET.encode()))
+    lie = bytearray(honest)
+    struct.pack_into("<L", lie, central + 24, 1000)
+    struct.pack_into("<L", lie, local + 22, 1000)
+    (tmp_path / "lie.xlsx").write_bytes(lie)
+    refusal = _rejection(lambda: inspect_workbook(tmp_path / "lie.xlsx"))
+    assert refusal.kind == "unsafe_file"
+    assert str(refusal).endswith(
+        "decompresses to more than its declared 1000 bytes (possible zip bomb)"
+    )
+    damaged = bytearray(_workbook(tmp_path / "crc.xlsx").read_bytes())
+    central = damaged.index(SHEET.encode(), damaged.index(b"PK\x01\x02")) - 46
+    local = damaged.rindex(b"PK\x03\x04", 0, damaged.index(SHEET.encode()))
+    struct.pack_into("<L", damaged, central + 16, 12345)  # a wrong CRC-32, sizes honest
+    struct.pack_into("<L", damaged, local + 14, 12345)
+    (tmp_path / "crc.xlsx").write_bytes(damaged)
+    refusal = _rejection(lambda: inspect_workbook(tmp_path / "crc.xlsx"))
+    assert str(refusal) == f"zip entry {SHEET} is damaged: Bad CRC-32 for file '{SHEET}'"
+    assert refusal.kind == "not_readable"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: _workbook(p.with_suffix(".xlsx")).rename(p.with_suffix(".xlsm")),
+        lambda p: p.with_suffix(".xls").write_bytes(xlsx_guard.OLE2_MAGIC + bytes(64)),
+        lambda p: _write_zip(
+            p.with_suffix(".xlsx"),
+            {**_members(_workbook(p.with_suffix(".src.xlsx"))), "xl/vbaProject.bin": b"vba"},
+        ),
+        lambda p: _write_zip(
+            p.with_suffix(".xlsx"),
+            {"xl/workbook.xml": _with_dtd(b"<?xml version='1.0'?><workbook/>")},
+        ),
+        lambda p: _write_zip(
+            p.with_suffix(".xlsx"),
+            _members(_workbook(p.with_suffix(".src.xlsx"))),
+            zipfile.ZIP_BZIP2,
+        ),
+    ],
+    ids=["xlsm", "ole2", "vba", "dtd", "bzip2"],
+)
+def test_hostile_refusals_are_unsafe_files(tmp_path: Path, make: Callable[[Path], object]) -> None:
+    make(tmp_path / "f")
+    [path] = [p for p in tmp_path.iterdir() if ".src." not in p.name]
+    assert _rejection(lambda: read_table(path, HEADERS)).kind == "unsafe_file"
+
+
+def test_an_oversized_workbook_is_an_unsafe_file(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "big.xlsx")
+    limits = WorkbookLimits(max_file_bytes=1000)
+    assert _rejection(lambda: inspect_workbook(path, limits)).kind == "unsafe_file"
+
+
+def test_delivered_files_are_never_read_through_a_symlink(tmp_path: Path) -> None:
+    target = tmp_path / "secret.csv"
+    target.write_text("序号,产品名称\n1,电缆\n", encoding="utf-8")
+    link = tmp_path / "landed.csv"
+    link.symlink_to(target)
+    store = tmp_path / "store"
+    for read in (lambda: file_store.sha256_of(link), lambda: file_store.keep(link, store)):
+        with pytest.raises(OSError, match="symbolic link") as refusal:
+            read()
+        assert refusal.value.errno == errno.ELOOP
+    assert not store.exists() or not any(store.iterdir())  # no partial copy left
+
+
+def test_a_file_swapped_for_a_symlink_after_the_scan_fails_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = tmp_path / "raw"
+    (raw / "spot_checks").mkdir(parents=True)
+    path = raw / "spot_checks" / "a.csv"
+    path.write_text("序号,产品名称\n1,电缆\n", encoding="utf-8")
+    contract = load_contract("spot_checks")
+    scanned = loader.landed_files(contract, raw, 0)
+    assert scanned.ready == (path,)
+    outside = tmp_path / "outside.csv"
+    path.rename(outside)
+    path.symlink_to(outside)  # the race: swapped between the scan and the read
+    monkeypatch.setattr(loader, "landed_files", lambda *args: scanned)
+    conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    try:
+        [report] = ingest_feed(conn, contract, raw, tmp_path / "store", 0)
+        assert conn.execute("select count(*) from raw.ingested_files").fetchall() == [(0,)]
+    finally:
+        conn.close()
+    assert report.status == "failed"
+    assert "is a symbolic link, which is never followed" in report.reason
+    assert not (tmp_path / "store").exists()
+
+
+def test_fifos_are_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a regular file"):
+        file_store.sha256_of(fifo)  # would block forever if opened for reading
+    assert landing.scan(tmp_path, 0) == landing.Landing((), (), ())

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from datetime import date
 from pathlib import Path
 
@@ -13,9 +15,18 @@ import pytest
 from openpyxl import Workbook
 
 from orchestration.domain.credit_code import check_digit
+from orchestration.ingest import landing
 from orchestration.ingest.contract import load_contract
-from orchestration.ingest.loader import ingest_feed
-from orchestration.ingest.normalise import parse_date
+from orchestration.ingest.loader import ingest_feed, ingest_landed
+from orchestration.ingest.normalise import (
+    NOT_A_NUMBER,
+    parse_date,
+    parse_decimal,
+    parse_integer,
+    read_number,
+)
+from orchestration.submissions import cell_values
+from orchestration.submissions.cell_values import Issue
 
 CONTRACT = load_contract("spot_checks")
 HEADER = [
@@ -240,3 +251,178 @@ def test_delivered_files_are_kept_as_delivered_by_content_hash(env) -> None:
     assert Path(stored).read_bytes() == delivered
     assert hashlib.sha256(delivered).hexdigest() == sha256 == Path(stored).name.split(".")[0]
     assert not Path(stored).stat().st_mode & 0o222  # read-only
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (20151209, date(2015, 12, 9)),  # a date typed as a number
+        (20151209.0, date(2015, 12, 9)),
+        (19000101, date(1900, 1, 1)),
+        (21001231, date(2100, 12, 31)),
+        ("42080", date(2015, 3, 17)),  # a serial date stored as text
+        (80000, date(2119, 1, 11)),
+    ],
+)
+def test_numbers_that_are_dates(raw: object, expected: date) -> None:
+    assert parse_date(raw) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (20151345, "'20151345' is not a valid calendar date"),
+        (21001232, "'21001232' is not a date"),
+        (20151209.5, "'20151209.5' is not a date"),
+        (80001, "'80001' is not a date"),
+        (float("nan"), "'nan' is not a date"),
+    ],
+)
+def test_numbers_that_are_not_dates(raw: object, problem: str) -> None:
+    assert parse_date(raw) == (None, problem)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("92%", (92.0, True, None)),
+        ("９２％", (92.0, True, None)),
+        ("92 %", (92.0, True, None)),
+        ("９２", (92.0, False, None)),
+        ("1,234", (1234.0, False, None)),
+        ("1，234,567.5", (1234567.5, False, None)),  # a full-width comma folds to ","
+        (" 35 ", (35.0, False, None)),  # outer spaces are trimmed
+        ("-0.5", (-0.5, False, None)),
+        (".5", (0.5, False, None)),
+        (42, (42.0, False, None)),
+        (0.92, (0.92, False, None)),
+    ],
+)
+def test_read_number_accepts(raw: object, expected: tuple) -> None:
+    assert read_number(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "1,23",  # thousands separators group by three
+        "12,34,567",
+        "3 5",  # inner spaces are not collapsed: "3 5" is not 35
+        "1 234",
+        "nan",
+        "NaN",
+        "inf",
+        "-Infinity",
+        "1e3",
+        "1E-2",
+        "0x1A",
+        "九十二",
+        "٣",  # an Arabic-Indic digit: float() would take it, NFKC does not fold it
+        "1" * 400,  # overflows to inf
+        "",
+        "%",
+        float("nan"),
+        float("inf"),
+        True,
+        None,
+        date(2015, 1, 1),
+    ],
+)
+def test_read_number_refuses(raw: object) -> None:
+    assert read_number(raw) == (None, False, NOT_A_NUMBER)
+
+
+@pytest.mark.parametrize(
+    ("raw", "decimal", "integer"),
+    [
+        ("1,234", (1234.0, None), (1234, None)),
+        ("１２", (12.0, None), (12, None)),
+        (7.0, (7.0, None), (7, None)),
+        ("2.5", (2.5, None), (None, "'2.5' is not a whole number")),
+        ("1,23", (None, "'1,23' is not a number"), (None, "'1,23' is not a number")),
+        ("nan", (None, "'nan' is not a number"), (None, "'nan' is not a number")),
+        ("inf", (None, "'inf' is not a number"), (None, "'inf' is not a number")),
+        ("1e3", (None, "'1e3' is not a number"), (None, "'1e3' is not a number")),
+        ("3 5", (None, "'3 5' is not a number"), (None, "'3 5' is not a number")),
+        (
+            "92%",
+            (None, "'92%' is a percentage, a plain number is expected"),
+            (None, "'92%' is a percentage, a plain number is expected"),
+        ),
+    ],
+)
+def test_feed_number_parsers_share_the_reader(raw: object, decimal: tuple, integer: tuple) -> None:
+    assert parse_decimal(raw) == decimal
+    assert parse_integer(raw) == integer
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("92%", (92.0, True, None)),
+        ("９２", (92.0, False, None)),
+        ("1,234", (1234.0, False, None)),
+        ("1,23", (None, False, Issue("not_a_number", "“1,23” is not a number"))),
+        ("nan", (None, False, Issue("not_a_number", "“nan” is not a number"))),
+        ("inf", (None, False, Issue("not_a_number", "“inf” is not a number"))),
+        ("1e3", (None, False, Issue("not_a_number", "“1e3” is not a number"))),
+        (" 3 5 ", (None, False, Issue("not_a_number", "“3 5” is not a number"))),
+    ],
+)
+def test_submission_cells_use_the_same_reader(raw: object, expected: tuple) -> None:
+    assert cell_values.read_number(raw) == expected
+
+
+def test_submission_booleans_and_statuses_match_like_names() -> None:
+    assert cell_values.read_boolean(" y e s ") == (1.0, None)
+    assert cell_values.read_boolean("ｎｏ") == (0.0, None)
+    assert cell_values.read_status("已 完成") == ("已完成", None)
+    assert cell_values.read_date(20151209) == (date(2015, 12, 9), None)
+    assert cell_values.read_date("42080") == (date(2015, 3, 17), None)
+
+
+def test_a_symlinked_file_is_never_ingested_and_is_counted(env, tmp_path: Path) -> None:
+    conn, raw, store = env
+    outside = _write_csv(tmp_path / "elsewhere" / "secret.csv", [_row(1)])
+    folder = raw / "spot_checks"
+    folder.mkdir(parents=True)
+    (folder / "link.csv").symlink_to(outside)
+    (folder / "linked_folder").symlink_to(outside.parent, target_is_directory=True)
+    _write_csv(folder / "real.csv", [_row(2)])
+    landed = ingest_landed(conn, CONTRACT, raw, store, settle_seconds=0)
+    assert [r.source_file for r in landed.reports] == ["spot_checks/real.csv"]
+    assert (landed.symlinks_ignored, landed.files_settling) == (2, 0)
+    assert conn.execute("select sample_no from raw.spot_checks").fetchall() == [("JD-T-2",)]
+    assert conn.execute("select count(*) from raw.ingested_files").fetchall() == [(1,)]
+
+
+def test_a_fresh_file_waits_until_it_has_settled(env) -> None:
+    conn, raw, store = env
+    path = _write_csv(raw / "spot_checks" / "fresh.csv", [_row(1)])
+    waiting = ingest_landed(conn, CONTRACT, raw, store, settle_seconds=60)
+    assert (waiting.reports, waiting.symlinks_ignored, waiting.files_settling) == ([], 0, 1)
+    assert conn.execute("select count(*) from raw.ingested_files").fetchall() == [(0,)]
+    old = time.time() - 120
+    os.utime(path, (old, old))
+    taken = ingest_landed(conn, CONTRACT, raw, store, settle_seconds=60)
+    assert [r.status for r in taken.reports] == ["loaded"] and taken.files_settling == 0
+
+
+def test_settle_time_defaults_to_the_environment(env, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write_csv(env[1] / "spot_checks" / "fresh.csv", [_row(1)])
+    monkeypatch.setenv("LQ_SETTLE_SECONDS", "60")
+    assert _ingest(env) == []
+    monkeypatch.setenv("LQ_SETTLE_SECONDS", "0")
+    assert [r.status for r in _ingest(env)] == ["loaded"]
+
+
+def test_scan_lists_a_file_changed_exactly_at_the_cursor(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("x", encoding="utf-8")
+    (tmp_path / "~$a.xlsx").write_text("lock", encoding="utf-8")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "b.csv").write_text("x", encoding="utf-8")
+    changed = path.lstat().st_ctime_ns
+    assert landing.scan(tmp_path, 0, changed_after_ns=changed).ready == (path,)
+    assert landing.scan(tmp_path, 0, changed_after_ns=changed + 1).ready == ()
+    assert landing.scan(tmp_path / "missing", 0) == landing.Landing((), (), ())

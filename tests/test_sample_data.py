@@ -150,6 +150,16 @@ def test_deterministic_bytes(clean, tmp_path):
         assert first.read_bytes() == second.read_bytes(), first.name
 
 
+def test_files_carry_their_delivery_time(clean):
+    # the 5th of the next month, 09:00 Beijing time: old enough for any settle time
+    _, summary = clean
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    for path in summary.files:
+        year, month = map(int, path.name[:7].split("-"))
+        delivered = dt.datetime(year + month // 12, month % 12 + 1, 5, 9, tzinfo=beijing)
+        assert path.stat().st_mtime == delivered.timestamp(), path.name
+
+
 def test_other_years_do_not_change_a_year(clean, tmp_path):
     _, summary = clean
     both = generate_spot_checks(tmp_path, [2016, YEAR], scale=SCALE, error_rate=0.0)

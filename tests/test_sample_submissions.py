@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
+from orchestration.ingest.readers import FileRejected
 from orchestration.sample_data.__main__ import GENERATORS
 from orchestration.sample_data.submissions import generate_submissions
 from orchestration.submissions import cell_values as cv
 from orchestration.submissions import layout
+from orchestration.submissions.parse_workbook import parse_submission
 from orchestration.submissions.reporting import form_for, period, reporting_units
 
 YEAR = 2015
@@ -134,6 +136,27 @@ def test_layout_of_the_delivery(generated):
     assert len(originals) + summary.other_counts["not_submitted"] == forms
     assert 0 < summary.other_counts["not_submitted"] <= forms * 0.08
     assert summary.total_rows == sum(summary.rows_per_file.values()) > 0
+
+
+def test_rows_per_file_are_the_rows_the_intake_reads(generated):
+    """rows_per_file is each file's rows_read: 1 cover + task lines + metric lines for a
+    workbook the parser reads (mistakes and a copied task line included), 0 for one it refuses.
+    A duplicate delivery counts its rows too; the intake reads that content once."""
+    _, summary = generated
+    readable = 0
+    for path in summary.files:
+        try:
+            parsed = parse_submission(path)
+        except FileRejected:
+            assert summary.rows_per_file[path] == 0, path.name
+            continue
+        readable += 1
+        assert summary.rows_per_file[path] == len(parsed.rows), path.name
+        form = parsed.form
+        assert len(parsed.rows) >= 1 + len(form.tasks) + len(form.metrics), path.name
+    duplicates = [p for p in summary.files if " - 副本" in p.name]
+    assert readable > 0 and summary.total_rows == sum(summary.rows_per_file.values())
+    assert summary.rows_per_file[duplicates[0]] > 0
 
 
 def test_injected_errors_add_up(generated, workbooks):

@@ -394,7 +394,7 @@ def _unknown_unit(path: Path) -> None:
             "unsafe_file",
             ".xls",
         ),
-        ("random.xlsx", lambda p: p.write_bytes(os.urandom(2048)), "unsafe_file", "zip"),
+        ("random.xlsx", lambda p: p.write_bytes(os.urandom(2048)), "not_readable", "zip"),
         ("foreign.xlsx", _not_a_template, "not_a_template", "not a submission template"),
         ("old_template.xlsx", _old_version, "unknown_template_version", "2014.9"),
         ("nobody.xlsx", _unknown_unit, "unknown_unit", "NOBODY"),

@@ -30,7 +30,7 @@ from orchestration.quality.gx_validation import (
     validate_dataframe,
     validate_duckdb_table,
 )
-from orchestration.reference import load_seed
+from orchestration.reference import load_seed, project_var
 from orchestration.submissions import reporting
 from orchestration.submissions.intake import process_file
 from orchestration.submissions.landing import LOCAL_TIME
@@ -451,6 +451,26 @@ def test_version_numbers_and_the_current_version(built: Built) -> None:
     assert by_sha[y2.sha256]["is_current"] and by_sha[y2.sha256]["version_no"] == 2
 
 
+def test_version_periods_and_clocks(built: Built) -> None:
+    rows = built.records("""
+        select sha256, period_code, period_label, due_date, received_at, ingested_at,
+            ingested_at_beijing
+        from marts.fct_submission_versions""")
+    for row in rows:
+        # labels and due dates as reporting.period() has them, for a period outside the
+        # assessment years too (the mistyped 2099Q1); none for the rejected file
+        if row["period_code"] is None:
+            assert (row["period_label"], row["due_date"]) == (None, None)
+        else:
+            period = reporting.period(row["period_code"])
+            assert (row["period_label"], row["due_date"]) == (period.label, period.due)
+        # ingested_at is naive UTC; ingested_at_beijing is on received_at's clock (UTC+8)
+        as_utc = row["ingested_at"].replace(tzinfo=UTC)
+        assert row["ingested_at_beijing"] == as_utc.astimezone(LOCAL_TIME).replace(tzinfo=None)
+    labels = {r["period_code"]: r["period_label"] for r in rows}
+    assert labels["2099Q1"] == "2099年第一季度"
+
+
 # --------------------------------------------------------------------------- timeliness
 
 
@@ -855,6 +875,27 @@ def test_gx_value_sets_match_the_seeds() -> None:
     tasks = value_sets("stg_raw__submission_task_progress")
     assert set(tasks["task_no"]) == {int(r["task_no"]) for r in load_seed("ref_tasks")}
     assert set(tasks["role"]) == {r["role"] for r in load_seed("ref_task_units")}
+
+
+def test_gx_lower_bounds_are_the_plan_year() -> None:
+    """The suites hard-code the plan's first year (JSON has no vars): it must be dbt's plan_year."""
+    plan_year = project_var("plan_year")
+    bounds = {}
+    for name, path in SUITES.items():
+        for entry in json.loads(path.read_text(encoding="utf-8"))["expectations"]:
+            kwargs = entry["kwargs"]
+            column = kwargs.get("column")
+            if entry["type"] == "expect_column_values_to_be_between" and column in (
+                "period_year",
+                "completed_on",
+            ):
+                bounds[(name, column)] = kwargs["min_value"]
+                assert str(plan_year) in entry["meta"]["notes"], (name, column)
+    assert bounds == {
+        ("stg_raw__submission_metric_values", "period_year"): plan_year,
+        ("stg_raw__submission_task_progress", "period_year"): plan_year,
+        ("stg_raw__submission_task_progress", "completed_on"): f"{plan_year}-01-01T00:00:00",
+    }
 
 
 def test_dbt_build_time_on_the_fixture(built: Built) -> None:

@@ -1,5 +1,6 @@
-{#- Reporting periods and metric kinds of the submissions feed. SQL twins of
-    orchestration/submissions/reporting.py (period(), metric_kind()); change both together. -#}
+{#- Reporting periods, metric kinds and task deadlines of the submissions feed. SQL twins of
+    orchestration/submissions/reporting.py (period(), metric_kind(), task_deadline());
+    change both together. -#}
 
 {#- Year of a period code such as 2015Q3 or 2015Y; null when the code is not one. -#}
 {% macro period_year_of(period_code) -%}
@@ -31,4 +32,16 @@ cast('{{ var("as_of_date") }}' as date)
 {%- else -%}
 cast(timezone('Asia/Shanghai', now()) as date)
 {%- endif -%}
+{%- endmacro %}
+
+{#- The deadline of a plan task (ref_tasks.deadline, written for the plan year var plan_year,
+    e.g. 2015-12-31 年底) in an assessment year: the plan's tasks recur every year with the same
+    calendar deadline, so 2015-12-31 becomes 2016-12-31 in 2016. SQL twin of
+    orchestration/submissions/reporting.task_deadline; change both together. -#}
+{% macro task_deadline_in(deadline_column, year_column) -%}
+make_date(
+    {{ year_column }} + year({{ deadline_column }}) - {{ var('plan_year') }},
+    month({{ deadline_column }}),
+    day({{ deadline_column }})
+)
 {%- endmacro %}

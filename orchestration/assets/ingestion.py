@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.ingest.contract import load_contract
-from orchestration.ingest.loader import FileReport, ingest_feed
+from orchestration.ingest.loader import FileReport, ingest_landed
 from orchestration.resources import DUCKDB_POOL
 
 INGESTION_GROUP = "ingestion"
@@ -59,12 +59,18 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
         description=(
             f"{contract.title}: loads new files from raw/{contract.landing_dir}/ into "
             f"{contract.table} (contract docs/feeds/{feed}.md). Files already ingested "
-            "(same sha256) are skipped; bad rows go to raw.quarantine with their reason."
+            "(same sha256) are skipped; bad rows go to raw.quarantine with their reason. "
+            "Symbolic links are never read and files modified in the last LQ_SETTLE_SECONDS "
+            "wait for the next run (both counted in the metadata)."
         ),
     )
     def _ingest(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+        settle_seconds = settings.settle_seconds()
         with duckdb.get_connection() as conn:
-            reports = ingest_feed(conn, contract, settings.raw_dir(), settings.file_store_dir())
+            landed = ingest_landed(
+                conn, contract, settings.raw_dir(), settings.file_store_dir(), settle_seconds
+            )
+            reports = landed.reports
             table_rows = conn.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
             new = [r for r in reports if r.status in ("loaded", "rejected")]
             quarantined = conn.execute(
@@ -78,11 +84,23 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
                 context.log.warning(f"rejected {r.source_file}: {r.reason}")
             elif r.rows_quarantined:
                 context.log.warning(f"{r.source_file}: {r.rows_quarantined} rows quarantined")
+        if landed.symlinks_ignored:
+            context.log.warning(
+                f"{landed.symlinks_ignored} symbolic link(s) in raw/{contract.landing_dir}/ "
+                "ignored: copy the file itself into the landing folder"
+            )
+        if landed.files_settling:
+            context.log.info(
+                f"{landed.files_settling} file(s) modified in the last "
+                f"{settle_seconds:g} s left for the next run"
+            )
         failed = [r for r in reports if r.status == "failed"]
         metadata = {
             "files_new": len(new),
             "files_already_ingested": sum(r.status == "already_ingested" for r in reports),
             "files_rejected": sum(r.status == "rejected" for r in reports),
+            "symlinks_ignored": landed.symlinks_ignored,
+            "files_settling": landed.files_settling,
             "rows_read": sum(r.rows_read for r in new),
             "rows_loaded": sum(r.rows_loaded for r in new),
             "rows_quarantined": sum(r.rows_quarantined for r in new),

@@ -2,7 +2,10 @@
 one reconciliation record per file, all of a file in one transaction.
 
 Idempotent by content: a file whose sha256 was already ingested for the feed is skipped,
-whatever its name. For every file: rows_read = rows_loaded + rows_quarantined."""
+whatever its name. For every file: rows_read = rows_loaded + rows_quarantined.
+
+Files are found by the shared landing scan: symbolic links are never read (only counted) and
+a file modified in the last settle_seconds (LQ_SETTLE_SECONDS) waits for the next run."""
 
 from __future__ import annotations
 
@@ -15,10 +18,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.ingest import file_store
+from orchestration import settings
+from orchestration.ingest import file_store, landing
 from orchestration.ingest.contract import FeedContract
+from orchestration.ingest.errors import FileRejected
 from orchestration.ingest.file_names import display_path
-from orchestration.ingest.readers import FileRejected, read_table
+from orchestration.ingest.readers import read_table
 from orchestration.ingest.validate_rows import (
     BadRow,
     CellProblem,
@@ -86,6 +91,16 @@ class FileReport:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class FeedIngestion:
+    """One pass over a feed's landing folder: a report per file read, and the files left
+    alone (symbolic links, never read; files still settling, read by a later pass)."""
+
+    reports: list[FileReport]
+    symlinks_ignored: int
+    files_settling: int
+
+
 def ensure_tables(conn: duckdb.DuckDBPyConnection, contract: FeedContract) -> None:
     conn.execute(BOOKKEEPING_DDL)
     schema = contract.table.split(".")[0]
@@ -95,14 +110,15 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection, contract: FeedContract) -> No
     conn.execute(f"create table if not exists {contract.table} ({', '.join(columns)})")
 
 
-def landed_files(contract: FeedContract, raw_dir: Path) -> list[Path]:
-    """The feed's files in the landing zone, oldest name first; Excel lock files skipped."""
-    folder = raw_dir / contract.landing_dir
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
-    )
+def landed_files(
+    contract: FeedContract, raw_dir: Path, settle_seconds: float | None = None
+) -> landing.Landing:
+    """The feed's files in the landing zone: ready ones oldest path first, symbolic links and
+    files still settling apart; hidden files and Excel lock files skipped. `settle_seconds`
+    defaults to settings.settle_seconds()."""
+    if settle_seconds is None:
+        settle_seconds = settings.settle_seconds()
+    return landing.scan(raw_dir / contract.landing_dir, settle_seconds)
 
 
 def _already_ingested(conn: duckdb.DuckDBPyConnection, feed: str, sha256: str) -> bool:
@@ -292,18 +308,33 @@ def ingest_feed(
     contract: FeedContract,
     raw_dir: Path,
     store_dir: Path,
+    settle_seconds: float | None = None,
 ) -> list[FileReport]:
-    """Ingest every new file of the feed. One file's failure never stops the others."""
+    """Ingest every new, ready file of the feed (ingest_landed, without the counts)."""
+    return ingest_landed(conn, contract, raw_dir, store_dir, settle_seconds).reports
+
+
+def ingest_landed(
+    conn: duckdb.DuckDBPyConnection,
+    contract: FeedContract,
+    raw_dir: Path,
+    store_dir: Path,
+    settle_seconds: float | None = None,
+) -> FeedIngestion:
+    """Ingest every new, ready file of the feed. One file's failure never stops the others.
+    Symbolic links are counted, never read; settling files are counted and left for the next
+    run. `settle_seconds` defaults to settings.settle_seconds()."""
     ensure_tables(conn, contract)
+    landed = landed_files(contract, raw_dir, settle_seconds)
     reports = []
-    for path in landed_files(contract, raw_dir):
+    for path in landed.ready:
         try:
             reports.append(ingest_file(conn, contract, path, raw_dir, store_dir))
         except Exception as error:  # a bug or a database fault: record it, go on
             reports.append(
                 FileReport(
                     contract.feed,
-                    path.relative_to(raw_dir).as_posix(),
+                    display_path(path.relative_to(raw_dir).as_posix()),
                     "",
                     "failed",
                     0,
@@ -313,4 +344,4 @@ def ingest_feed(
                     0.0,
                 )
             )
-    return reports
+    return FeedIngestion(reports, len(landed.symlinks), len(landed.settling))

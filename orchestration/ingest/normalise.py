@@ -5,6 +5,7 @@ see in quarantine reports: "unknown county '北京市朝阳区'"."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -30,6 +31,13 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+SERIAL_DAYS = (20000, 80000)  # Excel serial dates taken as dates: 1954-10-03 to 2119-01-11
+YYYYMMDD = (19000101, 21001231)  # a date typed as the number 20151209
+# ASCII digits only (NFKC has already folded full-width ones): float() would take ٣ too.
+_SERIAL_TEXT = re.compile(r"^\d{5}$", re.ASCII)  # a serial date stored as text
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)  # no exponent/nan/inf
+_GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$", re.ASCII)  # 1,234,567.8
+NOT_A_NUMBER = "not a number"
 
 
 def normalise_text(value: object) -> str:
@@ -46,16 +54,32 @@ def parse_text(raw: CellValue) -> Parsed:
     return normalise_text(raw), None
 
 
+def _date_from_number(raw: int | float) -> Parsed:
+    """An Excel serial date left as a number (42080), or a date typed as the number
+    20150317; any other number is not a date."""
+    if SERIAL_DAYS[0] <= raw <= SERIAL_DAYS[1]:
+        return EXCEL_EPOCH + timedelta(days=int(raw)), None
+    whole = isinstance(raw, int) or raw.is_integer()
+    shown = str(int(raw)) if whole else str(raw)  # 20151209.0 as typed: 20151209
+    if YYYYMMDD[0] <= raw <= YYYYMMDD[1] and whole:
+        year, month_day = divmod(int(raw), 10000)
+        try:
+            return date(year, *divmod(month_day, 100)), None
+        except ValueError:
+            return None, f"'{shown}' is not a valid calendar date"
+    return None, f"'{shown}' is not a date"
+
+
 def parse_date(raw: CellValue) -> Parsed:
     if isinstance(raw, datetime):
         return raw.date(), None
     if isinstance(raw, date):
         return raw, None
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        if 20000 <= raw <= 80000:  # an Excel serial date left as a number
-            return EXCEL_EPOCH + timedelta(days=int(raw)), None
-        return None, f"'{raw}' is not a date"
+        return _date_from_number(raw)
     text = normalise_text(raw)
+    if _SERIAL_TEXT.match(text):
+        return _date_from_number(int(text))  # a serial date stored as text
     text = text.split(" ")[0] if re.match(r"^\d{4}-\d{1,2}-\d{1,2} \d", text) else text
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
@@ -67,23 +91,56 @@ def parse_date(raw: CellValue) -> Parsed:
     return None, f"'{text}' is not a date (expected e.g. 2015-03-17, 2015/3/17, 2015年3月17日)"
 
 
+def read_number(raw: CellValue) -> tuple[float | None, bool, str | None]:
+    """A finite number, whether it carried a % sign, and why not when it is not one.
+
+    Text is NFKC-folded (９２ → 92, ９２％ → 92%) and trimmed; a trailing % may follow a
+    space; thousands separators must group by three (1,234 but not 1,23). Refused: inner
+    spaces (3 5), exponents (1e3), nan, inf, booleans, dates."""
+    if isinstance(raw, bool):
+        return None, False, NOT_A_NUMBER
+    if isinstance(raw, int | float):
+        try:
+            number = float(raw)
+        except OverflowError:
+            return None, False, NOT_A_NUMBER
+        return (number, False, None) if math.isfinite(number) else (None, False, NOT_A_NUMBER)
+    if not isinstance(raw, str):
+        return None, False, NOT_A_NUMBER
+    text = normalise_text(raw)
+    percent = text.endswith("%")
+    if percent:
+        text = text.removesuffix("%").rstrip()
+    if _GROUPED_NUMBER.match(text):
+        text = text.replace(",", "")
+    if not _PLAIN_NUMBER.match(text):
+        return None, False, NOT_A_NUMBER
+    number = float(text)
+    if not math.isfinite(number):  # a few hundred digits overflow to inf
+        return None, False, NOT_A_NUMBER
+    return number, percent, None
+
+
+def _number(raw: CellValue) -> tuple[float | None, str | None]:
+    value, had_percent, reason = read_number(raw)
+    if reason is None and had_percent:
+        reason = "a percentage, a plain number is expected"
+    return (value, None) if reason is None else (None, f"'{normalise_text(raw)}' is {reason}")
+
+
 def parse_integer(raw: CellValue) -> Parsed:
-    text = normalise_text(raw).replace(",", "")
-    try:
-        number = float(text)
-    except ValueError:
-        return None, f"'{text}' is not a number"
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw, None  # exact, even past float precision
+    number, problem = _number(raw)
+    if number is None:
+        return None, problem
     if not number.is_integer():
-        return None, f"'{text}' is not a whole number"
+        return None, f"'{normalise_text(raw)}' is not a whole number"
     return int(number), None
 
 
 def parse_decimal(raw: CellValue) -> Parsed:
-    text = normalise_text(raw).replace(",", "")
-    try:
-        return float(text), None
-    except ValueError:
-        return None, f"'{text}' is not a number"
+    return _number(raw)
 
 
 def parse_credit_code(raw: CellValue) -> Parsed:

@@ -17,6 +17,10 @@ from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+# FileRejected lives in errors (the guard raises it too); it is still imported from here.
+from orchestration.ingest.errors import UNSAFE_FILE, FileRejected
+from orchestration.ingest.xlsx_guard import DTD_REFUSED, REFUSED_SUFFIXES, inspect_workbook
+
 # Encodings seen in Chinese government downloads, tried in this order. GB18030 is a superset
 # of GBK/GB2312; UTF-8 with BOM is what Excel writes with "CSV UTF-8".
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -24,10 +28,6 @@ HEADER_SEARCH_ROWS = 10
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
 CellValue = str | int | float | date | datetime | None
-
-
-class FileRejected(Exception):
-    """The whole file cannot be read as a table; the message says why, for the quarantine."""
 
 
 @dataclass(frozen=True)
@@ -119,11 +119,10 @@ def _sheet_rows(values: Iterable[tuple[CellValue, ...]]) -> list[tuple[CellValue
 def _unreadable(error: Exception, where: str) -> FileRejected:
     # openpyxl raises many types for a damaged zip/xml; defusedxml's refusals keep the guard's
     # wording so one attack gets one reason wherever it is caught.
-    from orchestration.ingest.xlsx_guard import DTD_REFUSED  # xlsx_guard imports this module
-
     if isinstance(error, DefusedXmlException):
         return FileRejected(
-            f"{DTD_REFUSED}: {where} refused by defusedxml ({type(error).__name__})"
+            f"{DTD_REFUSED}: {where} refused by defusedxml ({type(error).__name__})",
+            UNSAFE_FILE,
         )
     return FileRejected(f"not a readable xlsx workbook: {where}: {type(error).__name__}: {error}")
 
@@ -131,8 +130,6 @@ def _unreadable(error: Exception, where: str) -> FileRejected:
 def read_xlsx(path: Path, known_headers: frozenset[str]) -> SourceTable:
     # The guard refuses zip bombs, macros, legacy/encrypted files and DTDs before openpyxl
     # opens the file, from the central directory and a bounded scan only.
-    from orchestration.ingest.xlsx_guard import inspect_workbook  # xlsx_guard imports this module
-
     inspect_workbook(path)
     # read_only streams rows; data_only gives cached values, never formulas. openpyxl parses
     # the XML with defusedxml when it is installed (it is a pinned dependency).
@@ -163,14 +160,14 @@ def read_table(path: Path, known_headers: frozenset[str]) -> SourceTable:
     """Read a CSV or xlsx file; raise FileRejected with a reason a person can act on."""
     suffix = path.suffix.lower()
     if suffix not in READERS:
-        from orchestration.ingest.xlsx_guard import REFUSED_SUFFIXES, inspect_workbook
-
         if suffix in REFUSED_SUFFIXES:
             inspect_workbook(path)  # refuses these, saying what to save the file as instead
         raise FileRejected(f"file type {suffix or '(none)'} is not accepted (use .csv or .xlsx)")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise FileRejected(f"file is {size} bytes, over the {MAX_FILE_BYTES} byte limit")
+        raise FileRejected(
+            f"file is {size} bytes, over the {MAX_FILE_BYTES} byte limit", UNSAFE_FILE
+        )
     if size == 0:
         raise FileRejected("file is empty")
     return READERS[suffix](path, known_headers)

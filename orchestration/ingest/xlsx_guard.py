@@ -10,6 +10,11 @@ zip central directory (entry count, total declared uncompressed size, compressio
 encryption, compression method, macros); a streamed scan of the XML members for DTD/entity
 declarations; a defusedxml parse of xl/workbook.xml.
 
+Refusals are FileRejected with kind "unsafe_file" (size, macros, OLE2 .xls or encrypted file,
+zip bomb by ratio, total, entries or a lying declared size, encrypted entries, compression
+method, DTD/entities, an encoding that could hide them) or "not_readable" (not a zip, a damaged
+zip or member, XML that is not well-formed).
+
 Limits are a WorkbookLimits; DEFAULT_LIMITS is read from the environment at import time:
 
 - ``LQ_MAX_WORKBOOK_BYTES``: size of the workbook file itself (default 20 MiB). The readers'
@@ -23,6 +28,7 @@ defaults of WorkbookLimits.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import struct
@@ -35,8 +41,8 @@ from typing import BinaryIO
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
 
+from orchestration.ingest.errors import UNSAFE_FILE, FileRejected
 from orchestration.ingest.file_names import display_path
-from orchestration.ingest.readers import FileRejected
 
 MiB = 1024 * 1024
 CHUNK = MiB
@@ -148,13 +154,14 @@ def _entry(info: zipfile.ZipInfo) -> str:
 def _check_directory(entries: list[zipfile.ZipInfo], limits: WorkbookLimits) -> None:
     """Everything the central directory alone can tell, before any member is decompressed."""
     if len(entries) > limits.max_entries:
-        raise FileRejected(f"zip archive has more than {limits.max_entries} entries")
+        raise FileRejected(f"zip archive has more than {limits.max_entries} entries", UNSAFE_FILE)
     total = sum(info.file_size for info in entries)
     if total > limits.max_uncompressed_bytes:
         raise FileRejected(
             f"zip archive declares {total} bytes uncompressed, over the "
             f"{limits.max_uncompressed_bytes} byte limit ({ENV_MAX_UNCOMPRESSED_BYTES}; "
-            "possible zip bomb)"
+            "possible zip bomb)",
+            UNSAFE_FILE,
         )
     for info in entries:
         ratio = info.file_size / max(info.compress_size, 1)
@@ -162,24 +169,28 @@ def _check_directory(entries: list[zipfile.ZipInfo], limits: WorkbookLimits) -> 
             raise FileRejected(
                 f"{_entry(info)} expands {ratio:.0f}:1 ({info.compress_size} to "
                 f"{info.file_size} bytes), over the {limits.max_ratio:.0f}:1 limit "
-                "(possible zip bomb)"
+                "(possible zip bomb)",
+                UNSAFE_FILE,
             )
     for info in entries:
         if info.flag_bits & 0x41:  # 0x01 encrypted, 0x40 strong encryption
             raise FileRejected(
-                f"{_entry(info)} is encrypted: remove the password and {SAVE_AS_XLSX}"
+                f"{_entry(info)} is encrypted: remove the password and {SAVE_AS_XLSX}",
+                UNSAFE_FILE,
             )
     for info in entries:
         if info.compress_type not in ACCEPTED_COMPRESSION:
             raise FileRejected(
                 f"{_entry(info)} uses zip compression method {info.compress_type}; "
-                f"only stored and deflate (what Excel writes) are accepted: {SAVE_AS_XLSX}"
+                f"only stored and deflate (what Excel writes) are accepted: {SAVE_AS_XLSX}",
+                UNSAFE_FILE,
             )
     for info in entries:
         if PurePosixPath(info.filename).name.lower() == "vbaproject.bin":
             raise FileRejected(
                 f"workbook contains macros ({display_path(info.filename)}) although named "
-                f".xlsx: macro-enabled workbooks are not accepted, {SAVE_AS_XLSX} without macros"
+                f".xlsx: macro-enabled workbooks are not accepted, {SAVE_AS_XLSX} without macros",
+                UNSAFE_FILE,
             )
 
 
@@ -211,7 +222,8 @@ def _encoding_of(info: zipfile.ZipInfo, head: bytes) -> str:
         if not ascii_compatible:
             raise FileRejected(
                 f"{_entry(info)} declares XML encoding {declared!r}, which is not accepted "
-                "(use UTF-8)"
+                "(use UTF-8)",
+                UNSAFE_FILE,
             )
     return "ascii"
 
@@ -237,17 +249,44 @@ def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
                 if seen > info.file_size:  # zipfile truncates today; do not rely on it
                     raise FileRejected(
                         f"{_entry(info)} decompresses to more than its declared "
-                        f"{info.file_size} bytes (possible zip bomb)"
+                        f"{info.file_size} bytes (possible zip bomb)",
+                        UNSAFE_FILE,
                     )
                 if pattern is None:
                     pattern = _PATTERNS[_encoding_of(info, chunk)]
                 window = carry + chunk
                 if pattern.search(window):
-                    raise FileRejected(f"{DTD_REFUSED}: found in {display_path(info.filename)}")
+                    raise FileRejected(
+                        f"{DTD_REFUSED}: found in {display_path(info.filename)}", UNSAFE_FILE
+                    )
                 carry = window[-_OVERLAP:]
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
-        # a lying declared size ends here too: the truncated data fails its CRC
+        # A lying declared size ends here too (zipfile stops at it, so the data fails its
+        # CRC): told apart from plain damage by one bounded look past the declared end.
+        if _runs_past_declared_size(archive, info):
+            raise FileRejected(
+                f"{_entry(info)} is damaged: {error}; it decompresses to more than its "
+                f"declared {info.file_size} bytes (possible zip bomb)",
+                UNSAFE_FILE,
+            ) from error
         raise FileRejected(f"{_entry(info)} is damaged: {error}") from error
+
+
+def _runs_past_declared_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether the member yields more than its declared size: read it again allowing one
+    byte more (without the CRC check, which fails either way). Decompresses at most
+    file_size + 1 bytes."""
+    probe = copy.copy(info)
+    probe.file_size = info.file_size + 1
+    probe.CRC = None  # zipfile skips the check without an expected CRC
+    seen = 0
+    try:
+        with archive.open(probe) as member:
+            while chunk := member.read(min(CHUNK, probe.file_size - seen)):
+                seen += len(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        pass
+    return seen > info.file_size
 
 
 def _parse_workbook_part(archive: zipfile.ZipFile) -> None:
@@ -263,7 +302,8 @@ def _parse_workbook_part(archive: zipfile.ZipFile) -> None:
                 element.clear()  # keep memory flat on a large part
     except DefusedXmlException as error:
         raise FileRejected(
-            f"{DTD_REFUSED}: {WORKBOOK_PART} refused by defusedxml ({type(error).__name__})"
+            f"{DTD_REFUSED}: {WORKBOOK_PART} refused by defusedxml ({type(error).__name__})",
+            UNSAFE_FILE,
         ) from error
     except ParseError as error:
         raise FileRejected(f"{WORKBOOK_PART} is not well-formed XML: {error}") from error
@@ -279,21 +319,25 @@ def inspect_workbook(path: Path, limits: WorkbookLimits = DEFAULT_LIMITS) -> Non
     if size > limits.max_file_bytes:
         raise FileRejected(
             f"workbook is {size} bytes, over the {limits.max_file_bytes} byte limit for "
-            f"workbooks ({ENV_MAX_WORKBOOK_BYTES})"
+            f"workbooks ({ENV_MAX_WORKBOOK_BYTES})",
+            UNSAFE_FILE,
         )
     suffix = path.suffix.lower()
     if suffix in MACRO_SUFFIXES:
         raise FileRejected(
-            f"macro-enabled / binary workbooks ({suffix}) are not accepted: {SAVE_AS_XLSX}"
+            f"macro-enabled / binary workbooks ({suffix}) are not accepted: {SAVE_AS_XLSX}",
+            UNSAFE_FILE,
         )
     with path.open("rb") as handle:
         magic = handle.read(len(OLE2_MAGIC))
         if magic == OLE2_MAGIC or suffix in LEGACY_SUFFIXES:
-            raise FileRejected(LEGACY_REFUSED)
+            raise FileRejected(LEGACY_REFUSED, UNSAFE_FILE)
         if not magic.startswith(ZIP_MAGIC):
             raise FileRejected(NOT_A_ZIP)
         if _count_entries(handle, size, limits.max_entries) > limits.max_entries:
-            raise FileRejected(f"zip archive has more than {limits.max_entries} entries")
+            raise FileRejected(
+                f"zip archive has more than {limits.max_entries} entries", UNSAFE_FILE
+            )
         handle.seek(0)
         try:
             archive = zipfile.ZipFile(handle)

@@ -3,7 +3,8 @@
 Streams, counties and categories come from the dbt seeds; headers and the landing folder come
 from `orchestration/feeds/spot_checks.yaml`. The catalogue below only adds flavour (products,
 specifications, failing test items) keyed by category code, with a generic fallback so a new
-category in the seed still generates.
+category in the seed still generates. Each file's modification time is the simulated
+delivery time of its month's results (the 5th of the next month, 09:00 Beijing time).
 """
 
 from __future__ import annotations
@@ -36,9 +37,12 @@ from orchestration.sample_data.common import (
     working_days,
     write_csv,
 )
+from orchestration.sample_data.submissions import set_received
 from orchestration.xlsx_files import save_workbook
 
 FEED = "spot_checks"
+DELIVERY_DAY = 5  # results of a month arrive on the 5th of the next, at 09:00 Beijing time
+DELIVERY_TIME = dt.time(9, 0)
 RUNNING_NUMBER_LABEL = "序号"
 XLSX_SHEET = "抽检结果"
 
@@ -752,6 +756,13 @@ def _write_xlsx(
     save_workbook(path, workbook)
 
 
+def delivered_at(year: int, month: int) -> dt.datetime:
+    """When a month's results file is delivered (naive Asia/Shanghai time). Files carry it as
+    their modification time: never "just written", so no run waits for them to settle."""
+    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return dt.datetime.combine(dt.date(next_year, next_month, DELIVERY_DAY), DELIVERY_TIME)
+
+
 def generate_spot_checks(
     out_dir: Path,
     years: Sequence[int],
@@ -760,7 +771,8 @@ def generate_spot_checks(
     error_rate: float = 0.01,
 ) -> GenerationSummary:
     """Write `<out_dir>/spot_checks/<YYYY-MM>_<stream>.{csv,xlsx}` for every stream and month
-    of `years`. Files are rewritten in place; nothing else in `out_dir` is touched."""
+    of `years`, each with its modification time set to its delivery time (delivered_at).
+    Files are rewritten in place; nothing else in `out_dir` is touched."""
     if scale <= 0:
         raise ValueError("scale must be positive")
     if not 0 <= error_rate <= 1:
@@ -825,6 +837,7 @@ def generate_spot_checks(
                     _write_xlsx(path, title, header, table)
                 else:
                     write_csv(path, header, table, profile.encoding)
+                set_received(path, delivered_at(year, month))
                 files.append(path)
                 rows_per_file[path] = len(rows)
     return GenerationSummary(

@@ -18,6 +18,11 @@ days later by a corrected resubmission (`corrected_resubmissions`). Mistakes dra
 own random streams, so the clean content of every workbook is the same at any error rate, and
 a year's files do not depend on which other years are generated, except that the foreign and
 hostile files (`FILE_ERROR_KINDS`) are written once per run, into the first year's folder.
+
+`rows_per_file` is what the intake reads from each file (its rows_read): 1 cover + the task
+lines + the metric lines of a readable workbook, 0 for a file it rejects. A duplicate delivery
+counts its rows too, though the intake reads that content once (already_ingested): the loaded
+rows_read add up to `total_rows` minus the duplicates' rows.
 """
 
 from __future__ import annotations
@@ -32,12 +37,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
 from orchestration.ingest.normalise import EXCEL_EPOCH
 from orchestration.ingest.readers import CellValue
+from orchestration.ingest.xlsx_guard import OLE2_MAGIC
 from orchestration.reference import load_seed
 from orchestration.sample_data.common import (
     GenerationSummary,
@@ -46,6 +51,7 @@ from orchestration.sample_data.common import (
 )
 from orchestration.submissions import layout
 from orchestration.submissions.filled import FilledForm
+from orchestration.submissions.landing import LOCAL_TIME
 from orchestration.submissions.reporting import (
     SUBMISSIONS_FEED,
     MetricLine,
@@ -55,12 +61,12 @@ from orchestration.submissions.reporting import (
     form_for,
     periods_for_year,
     reporting_units,
+    task_deadline,
 )
 from orchestration.submissions.template_writer import build_workbook, deadline_text
 from orchestration.xlsx_files import FIXED_TIMESTAMP, workbook_bytes, write_atomically
 
 FEED = SUBMISSIONS_FEED
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 # One mistake per affected workbook, each a kind the parser must name.
 ERROR_KINDS = (
@@ -81,7 +87,6 @@ LATE_SHARE = 0.10
 CORRECTED_SHARE = 0.5  # of the workbooks with a mistake
 CORRECTED_SUFFIX = "_更正"
 COPY_SUFFIX = " - 副本"  # what Windows calls a copied file
-OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡杜魏吕"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰海燕鹏飞宇浩然晓东"
@@ -208,8 +213,13 @@ def _deliver(
     write_atomically(path, workbook_bytes(build_workbook(filled.form, filled)))
     set_received(path, received)
     files.append(path)
-    rows_per_file[path] = len(filled.form.tasks) + len(filled.extra_task_rows)
-    rows_per_file[path] += len(filled.form.metrics)
+    rows_per_file[path] = rows_in(filled)
+
+
+def rows_in(filled: FilledForm) -> int:
+    """The rows the intake reads from a workbook (its rows_read): the cover, every task line
+    (a line copied from a colleague's form included) and every metric line."""
+    return 1 + len(filled.form.tasks) + len(filled.extra_task_rows) + len(filled.form.metrics)
 
 
 def set_received(path: Path, received: dt.datetime) -> None:
@@ -732,14 +742,12 @@ def _task_not_held(rng: random.Random, filled: FilledForm) -> dict[str, CellValu
     held = {task.task_no for task in filled.form.tasks}
     seeds = [row for row in load_seed("ref_tasks") if int(row["task_no"]) not in held]
     row = rng.choice(seeds)
-    year = filled.form.period.year
-    deadline = dt.date.fromisoformat(row["deadline"]).replace(year=year)
     task = TaskLine(
         int(row["task_no"]),
         row["content"],
         row["task_theme"],
         "responsible",
-        deadline,
+        task_deadline(row["deadline"], filled.form.period.year),
         row["deadline_text"],
     )
     return {

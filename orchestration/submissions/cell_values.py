@@ -10,12 +10,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from orchestration.ingest.normalise import normalise_text, parse_date
+from orchestration.ingest import normalise
+from orchestration.ingest.normalise import match_key, normalise_text, parse_date
 from orchestration.ingest.readers import CellValue
 from orchestration.submissions.layout import BOOLEAN_CHOICES, TASK_STATUSES
 
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,234,567.8
 _TRUE = {"是", "Y", "YES", "TRUE", "1", "√", "✓", "有", "已完成", "已建立"}
 _FALSE = {"否", "N", "NO", "FALSE", "0", "×", "✗", "无", "未完成", "未建立"}
 
@@ -45,19 +44,12 @@ def read_text(raw: CellValue) -> Read:
 
 
 def read_number(raw: CellValue) -> tuple[float | None, bool, Issue | None]:
-    """A number and whether it carried a % sign. Thousands separators must group by three."""
-    if isinstance(raw, bool):
+    """A number and whether it carried a % sign (normalise.read_number: ９２, 1,234, 92%;
+    not 1,23, 3 5, 1e3, nan or inf)."""
+    value, had_percent, reason = normalise.read_number(raw)
+    if reason is not None:
         return None, False, Issue("not_a_number", f"“{shown(raw)}” is not a number")
-    if isinstance(raw, int | float):
-        return float(raw), False, None
-    text = "".join(normalise_text(raw).split())  # NFKC: ９２ → 92, ，→ ,
-    percent = text.endswith("%")
-    text = text.removesuffix("%")
-    if _GROUPED_NUMBER.match(text):
-        text = text.replace(",", "")
-    if not _PLAIN_NUMBER.match(text):
-        return None, False, Issue("not_a_number", f"“{shown(raw)}” is not a number")
-    return float(text), percent, None
+    return value, had_percent, None
 
 
 def read_percent(raw: CellValue, *, fraction_below_one: bool = True) -> Read:
@@ -101,7 +93,7 @@ def read_amount(raw: CellValue) -> Read:
 def read_boolean(raw: CellValue) -> Read:
     if isinstance(raw, bool):
         return (1.0 if raw else 0.0), None
-    key = "".join(normalise_text(raw).split()).upper()
+    key = match_key(str(raw))
     if key in _TRUE:
         return 1.0, None
     if key in _FALSE:
@@ -111,7 +103,7 @@ def read_boolean(raw: CellValue) -> Read:
 
 
 def read_status(raw: CellValue) -> Read:
-    text = "".join(normalise_text(raw).split())
+    text = match_key(str(raw))
     if text in TASK_STATUSES:
         return text, None
     allowed = " / ".join(TASK_STATUSES)
@@ -119,8 +111,6 @@ def read_status(raw: CellValue) -> Read:
 
 
 def read_date(raw: CellValue) -> Read:
-    if isinstance(raw, str) and re.fullmatch(r"\d{5}", normalise_text(raw)):
-        raw = int(normalise_text(raw))  # an Excel serial date stored as text
     value, reason = parse_date(raw)
     if reason is None and isinstance(value, date):
         return value, None

@@ -144,8 +144,8 @@ def process_file(
         parsed = parse_submission(stored, arrived.date())
     except NotASubmission as error:
         rejection = Problem(error.kind, None, None, str(error))
-    except FileRejected as error:  # the safety guard: size, zip bomb, macros, XML entities
-        rejection = Problem("unsafe_file", None, None, str(error))
+    except FileRejected as error:  # the guard: unsafe_file (zip bomb, macros…) or not_readable
+        rejection = Problem(error.kind, None, None, str(error))
 
     form = parsed.form if parsed else None
     problems = [rejection] if rejection else list(parsed.problems if parsed else ())

@@ -1,5 +1,6 @@
 -- 报送义务: who must report for which period, by when. One row per reporting unit and
--- period (Q1–Q4 and the annual report Y) of every assessment year. SQL twin of
+-- period (Q1–Q4 and the annual report Y) of every assessment year (the periods, their dates
+-- and due dates come from int_submissions__periods). SQL twin of
 -- orchestration/submissions/reporting.py (reporting_units, periods_for_year); a test compares
 -- the two.
 --
@@ -29,15 +30,11 @@ submission_kpis as (
 
 ),
 
+-- the periods of every assessment year, dates and due dates worked out once
 periods as (
 
-    select * from {{ ref('ref_reporting_periods') }}
-
-),
-
-years as (
-
-    select * from {{ ref('dim_assessment_years') }}
+    select * from {{ ref('int_submissions__periods') }}
+    where is_assessment_year
 
 ),
 
@@ -99,27 +96,6 @@ metric_counts as (
             )
     group by reporting_units.unit_code
 
-),
-
-year_periods as (
-
-    select
-        years.assessment_year as period_year,
-        periods.period_kind,
-        periods.sort_order,
-        periods.is_annual,
-        cast(years.assessment_year as varchar) || periods.period_kind as period_code,
-        cast(years.assessment_year as varchar) || '年' || periods.period_label as period_label,
-        cast(
-            cast(years.assessment_year as varchar) || '-' || periods.period_start_mmdd as date
-        ) as period_start,
-        cast(
-            cast(years.assessment_year as varchar) || '-' || periods.period_end_mmdd as date
-        ) as period_end,
-        periods.due_days_after_end
-    from years
-    cross join periods
-
 )
 
 select
@@ -128,18 +104,18 @@ select
     reporting_units.short_name as unit_short_name,
     reporting_units.unit_type,
     reporting_units.county_code,
-    year_periods.period_code,
-    cast(year_periods.period_year as integer) as period_year,
-    year_periods.period_kind,
-    year_periods.period_label,
-    year_periods.sort_order as period_sort_order,
-    year_periods.is_annual,
-    year_periods.period_start,
-    year_periods.period_end,
-    cast(year_periods.period_end + year_periods.due_days_after_end as date) as due_date,
+    periods.period_code,
+    periods.period_year,
+    periods.period_kind,
+    periods.period_label,
+    periods.period_sort_order,
+    periods.is_annual,
+    periods.period_start,
+    periods.period_end,
+    periods.due_date,
     cast(coalesce(task_counts.task_count, 0) as integer) as task_count,
     cast(coalesce(metric_counts.metric_count, 0) as integer) as metric_count
 from reporting_units
-cross join year_periods
+cross join periods
 left join task_counts on reporting_units.unit_code = task_counts.unit_code
 left join metric_counts on reporting_units.unit_code = metric_counts.unit_code

@@ -1,6 +1,8 @@
 -- 报送版本清单: every processed workbook (accepted, returned, rejected), numbered per unit and
 -- period by receipt, with the current version marked, its counts and hashes. To read an
--- earlier version's rows, join the staged tables on source_sha256 = sha256.
+-- earlier version's rows, join the staged tables on source_sha256 = sha256. received_at is
+-- naive Beijing time, ingested_at naive UTC; ingested_at_beijing puts the latter on the
+-- former's clock.
 
 with
 
@@ -16,9 +18,11 @@ units as (
 
 ),
 
+-- labels and due dates of every period a version names, worked out once (periods outside the
+-- assessment years included, e.g. a mistyped 2099Q1)
 periods as (
 
-    select * from {{ ref('ref_reporting_periods') }}
+    select * from {{ ref('int_submissions__periods') }}
 
 ),
 
@@ -58,12 +62,8 @@ with_period as (
         versions.*,
         units.full_name as unit_name,
         units.short_name as unit_short_name,
-        cast(versions.period_year as varchar) || '年' || periods.period_label as period_label,
-        cast(
-            cast(
-                cast(versions.period_year as varchar) || '-' || periods.period_end_mmdd as date
-            ) + periods.due_days_after_end as date
-        ) as due_date,
+        periods.period_label,
+        periods.due_date,
         count(versions.version_no) over (
             partition by versions.unit_code, versions.period_code
         ) as versions_in_period,
@@ -72,7 +72,10 @@ with_period as (
         ) as current_sha256
     from versions
     left join units on versions.unit_code = units.unit_code
-    left join periods on versions.period_kind = periods.period_kind
+    left join periods
+        on
+            versions.period_year = periods.period_year
+            and versions.period_kind = periods.period_kind
 
 )
 
@@ -104,6 +107,8 @@ select
         else '拒收'
     end as status_label,
     cast(with_period.received_at as timestamp) as received_at,
+    -- ingested_at is naive UTC, received_at naive Beijing time (UTC+8, no daylight saving)
+    cast(with_period.ingested_at as timestamp) + interval 8 hour as ingested_at_beijing,
     with_period.received_on,
     with_period.received_on > with_period.due_date as received_after_due,
     cast(with_period.ingested_at as timestamp) as ingested_at,

@@ -1,6 +1,6 @@
 -- 任务进展明细: one row per task, obligated unit (ref_task_units, collectives excluded: they do
 -- not report) and reporting period, with what the unit's CURRENT version of that period says.
--- The plan's deadlines (2015-12-31, 年底) recur every assessment year.
+-- The plan's deadlines (2015-12-31, 年底) recur every assessment year (macro task_deadline_in).
 --   is_overdue     逾期: reported 逾期, or not 已完成 at a period ending on or after the
 --                  deadline (Q4 and 年度总结); null when the unit has not reported the task
 --   completed_late 逾期完成: 完成日期 after the deadline
@@ -57,11 +57,7 @@ obligated as (
         obligations.period_sort_order,
         obligations.period_end,
         obligations.due_date,
-        make_date(
-            obligations.period_year + year(tasks.deadline) - {{ var('plan_year') }},
-            month(tasks.deadline),
-            day(tasks.deadline)
-        ) as deadline
+        {{ task_deadline_in('tasks.deadline', 'obligations.period_year') }} as deadline
     from task_units
     inner join obligations on task_units.unit_code = obligations.unit_code
     inner join tasks on task_units.task_no = tasks.task_no

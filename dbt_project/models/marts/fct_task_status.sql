@@ -94,11 +94,7 @@ joined as (
         tasks.task_theme,
         tasks.content,
         tasks.plan_section,
-        make_date(
-            years.assessment_year + year(tasks.deadline) - {{ var('plan_year') }},
-            month(tasks.deadline),
-            day(tasks.deadline)
-        ) as deadline,
+        {{ task_deadline_in('tasks.deadline', 'years.assessment_year') }} as deadline,
         tasks.deadline_text,
         unit_lists.lead_units,
         unit_lists.responsible_units,
