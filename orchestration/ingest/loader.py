@@ -121,7 +121,7 @@ def landed_files(
     return landing.scan(raw_dir / contract.landing_dir, settle_seconds)
 
 
-def _already_ingested(conn: duckdb.DuckDBPyConnection, feed: str, sha256: str) -> bool:
+def already_ingested(conn: duckdb.DuckDBPyConnection, feed: str, sha256: str) -> bool:
     found = conn.execute(
         "select 1 from raw.ingested_files where feed = ? and sha256 = ?", [feed, sha256]
     ).fetchall()
@@ -163,14 +163,82 @@ def _drop_known_keys(
     return kept, dropped
 
 
+def insert_batch(conn: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> None:
+    """Bulk insert through Arrow, BY NAME: the batch and the table agree on column names,
+    not positions. Every loader writes its rows this way."""
+    if batch.num_rows == 0:
+        return
+    conn.register("insert_batch", batch)
+    try:
+        conn.execute(f"insert into {table} by name select * from insert_batch")
+    finally:
+        conn.unregister("insert_batch")
+
+
+def quarantine_record(
+    feed: str,
+    lineage: dict[str, object],
+    sheet: object,
+    row_number: int,
+    problems: list[dict[str, object]],
+    reason: str,
+    raw_json: str,
+) -> dict[str, object]:
+    """One raw.quarantine row: where the row came from, why it was refused, what it held."""
+    return {
+        "feed": feed,
+        "source_file": lineage["_source_file"],
+        "source_sha256": lineage["_source_sha256"],
+        "source_sheet": sheet,
+        "source_row": row_number,
+        "reason": reason,
+        "problems": json.dumps(problems, ensure_ascii=False),
+        "raw_record": raw_json,
+        "quarantined_at": lineage["_loaded_at"],
+    }
+
+
+def record_file(
+    conn: duckdb.DuckDBPyConnection,
+    feed: str,
+    sha256: str,
+    source_file: str,
+    stored: Path,
+    status: str,
+    counts: tuple[int, int, int],
+    reason: str | None,
+    ingested_at: datetime,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    header_map: dict[str, str] | None = None,
+) -> None:
+    """The file's row in raw.ingested_files; `counts` are read, loaded, quarantined (its CHECK
+    constraint refuses a row where they do not add up)."""
+    conn.execute(
+        "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            feed,
+            sha256,
+            source_file,
+            stored.stat().st_size,
+            status,
+            *counts,
+            reason,
+            sheet,
+            encoding,
+            json.dumps(header_map, ensure_ascii=False) if header_map else None,
+            str(stored),
+            ingested_at,
+        ],
+    )
+
+
 def _insert_good(
     conn: duckdb.DuckDBPyConnection,
     contract: FeedContract,
     rows: list[GoodRow],
     lineage: dict[str, object],
 ) -> None:
-    if not rows:
-        return
     data: dict[str, list[object]] = {
         c.name: [r.values[c.name] for r in rows] for c in contract.columns
     }
@@ -178,12 +246,7 @@ def _insert_good(
     data["_raw_record"] = [r.raw_json for r in rows]
     for name, value in lineage.items():
         data[name] = [value] * len(rows)
-    conn.register("batch", pa.table(data))
-    try:
-        # BY NAME: the Arrow batch and the table agree on names, not positions.
-        conn.execute(f"insert into {contract.table} by name select * from batch")
-    finally:
-        conn.unregister("batch")
+    insert_batch(conn, contract.table, pa.table(data) if rows else pa.table({}))
 
 
 def _insert_bad(
@@ -192,24 +255,19 @@ def _insert_bad(
     rows: list[BadRow],
     lineage: dict[str, object],
 ) -> None:
-    if not rows:
-        return
-    data = {
-        "feed": [feed] * len(rows),
-        "source_file": [lineage["_source_file"]] * len(rows),
-        "source_sha256": [lineage["_source_sha256"]] * len(rows),
-        "source_sheet": [lineage["_source_sheet"]] * len(rows),
-        "source_row": [r.row_number for r in rows],
-        "reason": [r.reason for r in rows],
-        "problems": [json.dumps([asdict(p) for p in r.problems], ensure_ascii=False) for r in rows],
-        "raw_record": [r.raw_json for r in rows],
-        "quarantined_at": [lineage["_loaded_at"]] * len(rows),
-    }
-    conn.register("bad_batch", pa.table(data))
-    try:
-        conn.execute("insert into raw.quarantine by name select * from bad_batch")
-    finally:
-        conn.unregister("bad_batch")
+    records = [
+        quarantine_record(
+            feed,
+            lineage,
+            lineage["_source_sheet"],
+            r.row_number,
+            [asdict(p) for p in r.problems],
+            r.reason,
+            r.raw_json,
+        )
+        for r in rows
+    ]
+    insert_batch(conn, "raw.quarantine", pa.Table.from_pylist(records))
 
 
 def ingest_file(
@@ -239,11 +297,11 @@ def ingest_file(
             round(time.perf_counter() - started, 4),
         )
 
-    if _already_ingested(conn, contract.feed, sha256):
+    if already_ingested(conn, contract.feed, sha256):
         return report("already_ingested", 0, 0, 0, None)
     # From here on only the stored copy is read: what is loaded is what the hash names.
     sha256, stored = file_store.keep(path, store_dir)
-    if _already_ingested(conn, contract.feed, sha256):  # it changed into a known file meanwhile
+    if already_ingested(conn, contract.feed, sha256):  # it changed into a known file meanwhile
         return report("already_ingested", 0, 0, 0, None)
     now = datetime.now(UTC).replace(tzinfo=None)
     sheet = encoding = None
@@ -277,24 +335,19 @@ def ingest_file(
         _insert_good(conn, contract, good, lineage)
         _insert_bad(conn, contract.feed, bad, lineage)
         status = "rejected" if reason else "loaded"
-        conn.execute(
-            "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                contract.feed,
-                sha256,
-                source_file,
-                stored.stat().st_size,
-                status,
-                len(good) + len(bad),
-                len(good),
-                len(bad),
-                reason,
-                sheet,
-                encoding,
-                json.dumps(header_map, ensure_ascii=False) if header_map else None,
-                str(stored),
-                now,
-            ],
+        record_file(
+            conn,
+            contract.feed,
+            sha256,
+            source_file,
+            stored,
+            status,
+            (len(good) + len(bad), len(good), len(bad)),
+            reason,
+            now,
+            sheet,
+            encoding,
+            header_map,
         )
         conn.commit()
     except Exception:

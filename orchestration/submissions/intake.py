@@ -20,12 +20,17 @@ import pyarrow as pa
 
 from orchestration.ingest import file_store
 from orchestration.ingest.file_names import display_path
+from orchestration.ingest.loader import (
+    already_ingested,
+    insert_batch,
+    quarantine_record,
+    record_file,
+)
 from orchestration.ingest.readers import FileRejected
 from orchestration.submissions import feedback
 from orchestration.submissions.landing import received_at, scan
 from orchestration.submissions.parse_workbook import (
     NotASubmission,
-    ParsedRow,
     ParsedSubmission,
     Problem,
     parse_submission,
@@ -55,28 +60,10 @@ class SubmissionReport:
     seconds: float
 
 
-def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    conn.register("submission_batch", pa.Table.from_pylist(rows))
-    try:
-        conn.execute(f"insert into {table} by name select * from submission_batch")
-    finally:
-        conn.unregister("submission_batch")
-
-
-def already_processed(conn: duckdb.DuckDBPyConnection, sha256: str) -> bool:
-    found = conn.execute(
-        "select 1 from raw.submission_versions where sha256 = ?", [sha256]
-    ).fetchall()
-    return bool(found)
-
-
 def _write_rows(
     conn: duckdb.DuckDBPyConnection,
     parsed: ParsedSubmission,
     lineage: dict[str, Any],
-    loaded_at: datetime,
 ) -> None:
     keys = {"unit_code": parsed.form.unit_code, "period_code": parsed.form.period.code}
     by_table: dict[str, list[dict[str, Any]]] = {}
@@ -94,26 +81,20 @@ def _write_rows(
                 }
             )
         else:
-            quarantined.append(_quarantine_record(row, lineage, loaded_at))
+            quarantined.append(
+                quarantine_record(
+                    SUBMISSIONS_FEED,
+                    lineage,
+                    row.sheet,
+                    row.row_number,
+                    [p.as_dict() for p in row.problems],
+                    "; ".join(p.text for p in row.problems),
+                    row.delivered_json(),
+                )
+            )
     for table, rows in by_table.items():
-        _insert(conn, table, rows)
-    _insert(conn, "raw.quarantine", quarantined)
-
-
-def _quarantine_record(
-    row: ParsedRow, lineage: dict[str, Any], loaded_at: datetime
-) -> dict[str, Any]:
-    return {
-        "feed": SUBMISSIONS_FEED,
-        "source_file": lineage["_source_file"],
-        "source_sha256": lineage["_source_sha256"],
-        "source_sheet": row.sheet,
-        "source_row": row.row_number,
-        "reason": "; ".join(p.text for p in row.problems),
-        "problems": json.dumps([p.as_dict() for p in row.problems], ensure_ascii=False),
-        "raw_record": row.delivered_json(),
-        "quarantined_at": loaded_at,
-    }
+        insert_batch(conn, table, pa.Table.from_pylist(rows))
+    insert_batch(conn, "raw.quarantine", pa.Table.from_pylist(quarantined))
 
 
 def process_file(
@@ -128,13 +109,13 @@ def process_file(
     source_file = display_path(path.relative_to(raw_dir).as_posix())
     arrived = received_at(path)
     sha256 = file_store.sha256_of(path)
-    if already_processed(conn, sha256):
+    if already_ingested(conn, SUBMISSIONS_FEED, sha256):
         return SubmissionReport(
             source_file, sha256, "already_ingested", None, None, 0, 0, 0, (), None, 0.0
         )
     # From here on only the stored copy is read: what is parsed is what the hash names.
     sha256, stored = file_store.keep(path, store_dir)
-    if already_processed(conn, sha256):
+    if already_ingested(conn, SUBMISSIONS_FEED, sha256):
         return SubmissionReport(
             source_file, sha256, "already_ingested", None, None, 0, 0, 0, (), None, 0.0
         )
@@ -172,52 +153,50 @@ def process_file(
     conn.begin()
     try:
         if parsed:
-            _write_rows(conn, parsed, lineage, loaded_at)
-        conn.execute(
-            "insert into raw.ingested_files (feed, sha256, source_file, file_bytes, status, "
-            "rows_read, rows_loaded, rows_quarantined, reason, stored_path, ingested_at) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                SUBMISSIONS_FEED,
-                sha256,
-                source_file,
-                stored.stat().st_size,
-                "rejected" if rejection else "loaded",
-                len(rows),
-                loaded,
-                len(rows) - loaded,
-                reason or None,
-                str(stored),
-                loaded_at,
-            ],
+            _write_rows(conn, parsed, lineage)
+        record_file(
+            conn,
+            SUBMISSIONS_FEED,
+            sha256,
+            source_file,
+            stored,
+            "rejected" if rejection else "loaded",
+            (len(rows), loaded, len(rows) - loaded),
+            reason or None,
+            loaded_at,
         )
-        _insert(
+        insert_batch(
             conn,
             "raw.submission_versions",
-            [
-                {
-                    "sha256": sha256,
-                    "source_file": source_file,
-                    "file_bytes": stored.stat().st_size,
-                    "received_at": arrived,
-                    "ingested_at": loaded_at,
-                    "template_version": parsed.template_version if parsed else None,
-                    "unit_code": form.unit_code if form else None,
-                    "period_code": form.period.code if form else None,
-                    "status": status,
-                    "rows_read": len(rows),
-                    "rows_loaded": loaded,
-                    "rows_quarantined": len(rows) - loaded,
-                    "problem_count": len(problems),
-                    "file_problems": json.dumps(
-                        [p.as_dict() for p in (parsed.file_problems if parsed else [rejection])],
-                        ensure_ascii=False,
-                    ),
-                    "reason": reason or None,
-                    "feedback_path": str(report_path),
-                    "stored_path": str(stored),
-                }
-            ],
+            pa.Table.from_pylist(
+                [
+                    {
+                        "sha256": sha256,
+                        "source_file": source_file,
+                        "file_bytes": stored.stat().st_size,
+                        "received_at": arrived,
+                        "ingested_at": loaded_at,
+                        "template_version": parsed.template_version if parsed else None,
+                        "unit_code": form.unit_code if form else None,
+                        "period_code": form.period.code if form else None,
+                        "status": status,
+                        "rows_read": len(rows),
+                        "rows_loaded": loaded,
+                        "rows_quarantined": len(rows) - loaded,
+                        "problem_count": len(problems),
+                        "file_problems": json.dumps(
+                            [
+                                p.as_dict()
+                                for p in (parsed.file_problems if parsed else [rejection])
+                            ],
+                            ensure_ascii=False,
+                        ),
+                        "reason": reason or None,
+                        "feedback_path": str(report_path),
+                        "stored_path": str(stored),
+                    }
+                ]
+            ),
         )
         conn.commit()
     except Exception:
