@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass
 from datetime import date
@@ -347,21 +347,45 @@ def _write_tasks(
     _protect(sheet)
 
 
-def _task_row(sheet: Worksheet, row: int, values: dict[str, CellValue], style: _Styler) -> None:
+def _fill_row(
+    sheet: Worksheet,
+    row: int,
+    columns: tuple[layout.Column, ...],
+    values: dict[str, CellValue],
+    style: _Styler,
+    wrapped_keys: Collection[str],
+    widths: Mapping[str, float],
+    style_of: Mapping[str, str],
+) -> None:
+    """Write one data row: each cell styled as input or fixed (or as `style_of` says),
+    its value put as given, and the row as tall as its longest wrapped text."""
     height = 15.0
-    for spec in layout.TASK_COLUMNS:
+    for spec in columns:
         cell = sheet[f"{spec.letter}{row}"]
-        wrapped = spec.key in TASK_WRAPPED
-        if spec.key == "completed_on":
-            style(cell, "input_date")
+        wrapped = spec.key in wrapped_keys
+        if spec.key in style_of:
+            style(cell, style_of[spec.key])
         elif spec.editable:
             style(cell, "input_wrap" if wrapped else "input")
         else:
             style(cell, "fixed_wrap" if wrapped else "fixed")
         _put(cell, values.get(spec.key))
         if wrapped and isinstance(cell.value, str):
-            height = max(height, _height(cell.value, TASK_WIDTHS[spec.letter]))
+            height = max(height, _height(cell.value, widths[spec.letter]))
     sheet.row_dimensions[row].height = height
+
+
+def _task_row(sheet: Worksheet, row: int, values: dict[str, CellValue], style: _Styler) -> None:
+    _fill_row(
+        sheet,
+        row,
+        layout.TASK_COLUMNS,
+        values,
+        style,
+        TASK_WRAPPED,
+        TASK_WIDTHS,
+        {"completed_on": "input_date"},
+    )
 
 
 def _write_metrics(
@@ -387,21 +411,13 @@ def _write_metrics(
             "guidance": guidance_text(metric),
             **given.get(metric.kpi_code, {}),
         }
-        height = 15.0
-        for spec in columns:
-            cell = sheet[f"{spec.letter}{row}"]
-            wrapped = spec.key in METRIC_WRAPPED
-            fraction_part = spec.key in ("numerator", "denominator")
-            if fraction_part and not metric.uses_fraction:
-                style(cell, "not_applicable")  # locked: nothing to enter here
-            elif spec.editable:
-                style(cell, "input_wrap" if wrapped else "input")
-            else:
-                style(cell, "fixed_wrap" if wrapped else "fixed")
-            _put(cell, values.get(spec.key))
-            if wrapped and isinstance(cell.value, str):
-                height = max(height, _height(cell.value, METRIC_WIDTHS[spec.letter]))
-        sheet.row_dimensions[row].height = height
+        # 分子/分母 of a metric that is not a fraction: locked, nothing to enter there
+        not_applicable = (
+            {}
+            if metric.uses_fraction
+            else dict.fromkeys(("numerator", "denominator"), "not_applicable")
+        )
+        _fill_row(sheet, row, columns, values, style, METRIC_WRAPPED, METRIC_WIDTHS, not_applicable)
         value_cell = f"{letter['value']}{row}"
         if metric.uses_fraction:
             targets["amount"] += [
