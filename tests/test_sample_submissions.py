@@ -285,3 +285,75 @@ def test_values_typed_in_many_accepted_forms(workbooks):
     assert {"date", "serial", "chinese", "dotted", "slash"} <= set(dates), dates
     assert {"int", "float", "percent", "full_width", "text"} <= set(percents), percents
     assert {"int", "float", "grouped", "full_width", "text", "percent"} <= set(counts), counts
+
+
+def test_annual_year_on_year_rows_carry_a_prior_value(workbooks):
+    """上年数值 (K) is filled exactly on annual rows of year-on-year metrics, as a reading the
+    parser accepts: for a rate a percentage, never a bare fraction below 1."""
+    letter = layout.column(layout.METRIC_COLUMNS, "prior_value").letter
+    filled = 0
+    for workbook in workbooks.values():
+        if layout.SHEET_META not in workbook.sheetnames:
+            continue
+        meta = meta_of(workbook)
+        form = form_for(meta[layout.META_UNIT_CODE], meta[layout.META_PERIOD_CODE])
+        metrics = workbook[layout.SHEET_METRICS]
+        for row, metric in enumerate(form.metrics, start=FIRST):
+            raw = metrics[f"{letter}{row}"].value
+            if not (form.period.is_annual and metric.compares_with_prior_year):
+                assert raw is None, (form.period.code, metric.kpi_code)
+                continue
+            filled += 1
+            if metric.kind == "rate":
+                assert not (isinstance(raw, int | float) and raw < 1), raw
+                value, issue = cv.read_percent(raw, fraction_below_one=False)
+            elif metric.kind == "ratio":
+                value, issue = cv.read_amount(raw)
+            else:
+                value, issue = cv.read_count(raw, minimum=1 if metric.kind == "rank" else 0)
+            assert issue is None and value is not None, raw
+    assert filled > 0
+
+
+def _stated(values: dict, metric) -> float:
+    """The value an annual report states (a rate from its numerator and denominator)."""
+    if metric.uses_fraction:
+        top = cv.read_amount(values["numerator"])[0]
+        bottom = cv.read_amount(values["denominator"])[0]
+        ratio = top / bottom * (100 if metric.kind == "rate" else 1)
+        return round(ratio, 2)
+    return cv.read_count(values["value"])[0]
+
+
+def _prior(values: dict, metric) -> float:
+    raw = values["prior_value"]
+    if metric.kind == "rate":
+        return cv.read_percent(raw, fraction_below_one=False)[0]
+    return cv.read_amount(raw)[0]
+
+
+def test_prior_values_follow_the_target_and_agree_with_last_years_report():
+    """In the plan's first year the prior value mostly meets the year-on-year target; later,
+    it is what the unit's previous annual report stated."""
+    from orchestration.sample_data.submissions import fill_form
+
+    seed = 20151209
+    met = total = 0
+    for unit in reporting_units():
+        first = fill_form(seed, form_for(unit, "2015Y"), dt.date(2016, 1, 10))
+        second = fill_form(seed, form_for(unit, "2016Y"), dt.date(2017, 1, 10))
+        for metric in first.form.metrics:
+            if not metric.compares_with_prior_year:
+                continue
+            now, before = first.metrics[metric.kpi_code], second.metrics[metric.kpi_code]
+            assert _prior(before, metric) == pytest.approx(_stated(now, metric))
+            current, prior = _stated(now, metric), _prior(now, metric)
+            target = metric.target_value or 0
+            total += 1
+            met += {
+                "increase_yoy": current > prior,
+                "decrease_yoy": current < prior,
+                "increase_pp_yoy": current - prior >= target,
+                "increase_pct_yoy": current >= prior * (1 + target / 100),
+            }[metric.comparator]
+    assert total > 0 and met / total >= 0.6

@@ -671,3 +671,46 @@ def test_a_file_name_that_is_not_utf8_reaches_its_run(
     assert result.success
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
     assert metadata["files_accepted"].value == 1
+
+
+def _yoy(form: UnitForm, kind: str) -> str:
+    return next(m.kpi_code for m in form.metrics if m.compares_with_prior_year and m.kind == kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed", "expected"),
+    [("rate", "8.5%", 8.5), ("rate", "0.9", 0.9), ("rate", 12, 12.0), ("rank", "５", 5.0)],
+)
+def test_the_prior_year_value_of_a_year_on_year_kpi(
+    intake: Intake, kind: str, typed: object, expected: float
+) -> None:
+    kpi = _yoy(SZJJ, kind)
+    filled = complete(SZJJ)
+    filled.metrics[kpi]["prior_value"] = typed
+    report = intake.process(write(filled, intake.inbox / "prior.xlsx"))
+    assert report.status == "accepted", report.problems
+    got = intake.conn.execute(
+        "select prior_value from raw.submission_metric_values where _source_sha256 = ? "
+        "and kpi_code = ?",
+        [report.sha256, kpi],
+    ).fetchall()[0][0]
+    assert got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("form", "kpi", "cell_value", "message"),
+    [
+        (SZJJ, COUNT_KPI, 20, "上年数值 is not asked for this row"),  # not year-on-year
+        (form_for("SZJJ", "2015Q2"), _yoy(SZJJ, "rate"), 20, "上年数值 is not asked"),  # quarterly
+        (SZJJ, _yoy(SZJJ, "rate"), "九十", "“九十” is not a number"),
+    ],
+)
+def test_a_prior_year_value_where_none_is_asked_or_unreadable_is_named(
+    intake: Intake, form: UnitForm, kpi: str, cell_value: object, message: str
+) -> None:
+    filled = complete(form)
+    filled.metrics[kpi]["prior_value"] = cell_value
+    report = intake.process(write(filled, intake.inbox / "prior_bad.xlsx"))
+    assert report.status == "returned"
+    cell = f"指标填报!K{_metric_row(form, kpi)}"
+    assert any(p.startswith(cell) and message in p for p in report.problems), report.problems

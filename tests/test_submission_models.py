@@ -79,8 +79,12 @@ def value(number: float) -> dict[str, float]:
     return {"value": number}
 
 
-def fraction(numerator: float, denominator: float) -> dict[str, float]:
-    return {"numerator": numerator, "denominator": denominator}
+def fraction(numerator: float, denominator: float, prior: float | None = None) -> dict[str, float]:
+    """A rate or ratio; prior is the 上年数值 the unit reports (year-on-year KPIs)."""
+    entry = {"numerator": numerator, "denominator": denominator}
+    if prior is not None:
+        entry["prior"] = prior
+    return entry
 
 
 def fixture_versions() -> list[Version]:
@@ -126,7 +130,7 @@ def fixture_versions() -> list[Version]:
             tasks={3: task("进行中", 90)},
             metrics={
                 "NEW_MEASUREMENT_STANDARDS": value(25),
-                "INTL_STANDARD_ADOPTION_RATE": fraction(40, 60),
+                "INTL_STANDARD_ADOPTION_RATE": fraction(40, 60, prior=60),
             },
         ),
         Version(
@@ -142,7 +146,8 @@ def fixture_versions() -> list[Version]:
             },
             metrics={
                 "NEW_MEASUREMENT_STANDARDS": value(32),
-                "INTL_STANDARD_ADOPTION_RATE": fraction(45, 60),
+                # 上年数值 70: the plan's first year can be judged (75 vs 70: +7.1 % >= 5)
+                "INTL_STANDARD_ADOPTION_RATE": fraction(45, 60, prior=70),
                 "QUALITY_ANALYSIS_REPORT": value(1),
                 "MFG_QCI_PROVINCE_RANK": value(5),
             },
@@ -213,6 +218,7 @@ def metric_row(kpi_code: str, entry: dict[str, float]) -> dict[str, object]:
             "value_entered": None,
             "numerator": numerator,
             "denominator": denominator,
+            "prior_value": entry.get("prior"),
         }
     return {
         "metric_kind": kind,
@@ -220,6 +226,7 @@ def metric_row(kpi_code: str, entry: dict[str, float]) -> dict[str, object]:
         "value_entered": entry["value"],
         "numerator": None,
         "denominator": None,
+        "prior_value": entry.get("prior"),
     }
 
 
@@ -684,10 +691,20 @@ def test_kpi_values_from_the_current_annual_reports(built: Built) -> None:
         assert got[2] == pytest.approx(value_), key
         assert got[3] == source_rows, key
 
+    # 上年数值: from the current annual version (70, not v1's 60), none where not reported
+    priors = dict(
+        built.query("""
+            select kpi_code, reported_prior_value from intermediate.int_kpi__submitted_metrics
+            where kpi_year = 2015 and scope_type = 'city'
+                and kpi_code in ('INTL_STANDARD_ADOPTION_RATE', 'MFG_QCI_PROVINCE_RANK')""")
+    )
+    assert priors == {"INTL_STANDARD_ADOPTION_RATE": 70.0, "MFG_QCI_PROVINCE_RANK": None}
+
 
 def test_city_targets_show_submitted_kpis_and_say_why_others_are_empty(built: Built) -> None:
     rows = built.records("""
-        select kpi_code, assessment_year, actual_value, status, data_note, source_rows
+        select kpi_code, assessment_year, actual_value, prior_year_value, prior_value_source,
+            status, data_note, source_rows
         from marts.fct_city_targets""")
     by_key = {(r["kpi_code"], r["assessment_year"]): r for r in rows}
     assert len(rows) == len(CATALOGUE) * len(YEARS)
@@ -698,10 +715,16 @@ def test_city_targets_show_submitted_kpis_and_say_why_others_are_empty(built: Bu
     assert by_key[("COUNTY_QUALITY_FUNDING", 2015)]["status"] == "met"
     assert by_key[("QUALITY_ANALYSIS_REPORT", 2015)]["status"] == "met"
     assert by_key[("PROV_FAMOUS_TRADEMARKS", 2015)]["status"] == "met"  # 12 >= 10
-    # increase_pct_yoy with no 2014 value: a value, but no verdict
+    # increase_pct_yoy in the plan's first year: judged against the reported 上年数值
     adoption = by_key[("INTL_STANDARD_ADOPTION_RATE", 2015)]
-    assert adoption["actual_value"] == pytest.approx(75.0) and adoption["status"] == "no_data"
-    assert adoption["data_note"] == "暂无判定：同比指标缺少上年数值"
+    assert adoption["actual_value"] == pytest.approx(75.0)
+    assert (adoption["prior_year_value"], adoption["prior_value_source"]) == (70, "reported")
+    assert adoption["status"] == "met" and adoption["data_note"] is None  # +7.1 % >= 5 %
+    # decrease_yoy with neither a 2014 value nor a reported 上年数值: a value, but no verdict
+    rank = by_key[("MFG_QCI_PROVINCE_RANK", 2015)]
+    assert rank["actual_value"] == 5 and rank["status"] == "no_data"
+    assert (rank["prior_year_value"], rank["prior_value_source"]) == (None, None)
+    assert rank["data_note"] == "暂无判定：同比指标缺少上年数值"
     meetings = by_key[("COUNTY_QUALITY_MEETINGS", 2015)]
     assert meetings["actual_value"] is None and meetings["status"] == "no_data"
     assert meetings["data_note"] == "暂无数据：尚有县级单位的本年度年度总结未报送或未受理"

@@ -153,6 +153,45 @@ def test_validations_on_input_cells(templates):
         assert validation(cover, f"B{date_row}").type == "date"
 
 
+def asks_prior(form: UnitForm, metric) -> bool:
+    return form.period.is_annual and metric.compares_with_prior_year
+
+
+def test_prior_value_asked_only_on_annual_year_on_year_rows(templates):
+    """上年数值 (K): an unlocked input with a decimal ≥ 0 validation exactly on the annual
+    report's rows of year-on-year metrics; elsewhere locked, grey and without validation."""
+    letter = METRIC["prior_value"]
+    assert letter == "K"
+    asked = 0
+    for form, workbook in templates:
+        metrics = workbook[layout.SHEET_METRICS]
+        assert metrics[f"{letter}{layout.HEADER_ROW}"].value == "上年数值"
+        for row, metric in enumerate(form.metrics, start=FIRST):
+            cell = metrics[f"{letter}{row}"]
+            guidance = metrics[f"{METRIC['guidance']}{row}"].value
+            found = [
+                dv for dv in metrics.data_validations.dataValidation if cell.coordinate in dv.sqref
+            ]
+            if asks_prior(form, metric):
+                asked += 1
+                assert not cell.protection.locked
+                assert len(found) == 1
+                assert (found[0].type, found[0].operator, found[0].formula1) == (
+                    "decimal",
+                    "greaterThanOrEqual",
+                    "0",
+                )
+                assert "上年数值" in guidance and "8.5%" in guidance
+            else:
+                assert cell.protection.locked
+                assert cell.fill.fgColor.rgb.endswith("BFBFBF")
+                assert found == []
+                assert "上年数值" not in guidance
+    # Every reporting unit with a year-on-year metric is asked in the annual report only.
+    expected = sum(asks_prior(form, metric) for form, _ in templates for metric in form.metrics)
+    assert asked == expected > 0
+
+
 def test_input_cells_unlocked_everything_else_locked(templates):
     for form, workbook in templates:
         tasks, metrics = workbook[layout.SHEET_TASKS], workbook[layout.SHEET_METRICS]
@@ -164,6 +203,8 @@ def test_input_cells_unlocked_everything_else_locked(templates):
                 editable = column.editable
                 if column.key in ("numerator", "denominator"):
                     editable = metric.uses_fraction
+                if column.key == "prior_value":
+                    editable = asks_prior(form, metric)
                 assert metrics[f"{column.letter}{row}"].protection.locked is not editable
         for sheet in (tasks, metrics):
             assert all(cell.protection.locked for cell in sheet[layout.HEADER_ROW])
@@ -180,7 +221,7 @@ def test_title_rows_merged_and_print_setup(templates):
         for name, last in (
             (layout.SHEET_COVER, "C"),
             (layout.SHEET_TASKS, "J"),
-            (layout.SHEET_METRICS, "J"),
+            (layout.SHEET_METRICS, "K"),
         ):
             sheet = workbook[name]
             assert f"A1:{last}1" in {str(r) for r in sheet.merged_cells.ranges}
@@ -189,6 +230,9 @@ def test_title_rows_merged_and_print_setup(templates):
             assert form.unit_short_name in title and form.period.label in title
             assert sheet["A2"].value == f"填报单位：{form.unit_name}"
             assert "填报日期：" in [cell.value for cell in sheet[2]]
+            assert sheet.column_dimensions[last].width > 0
+        metrics = workbook[layout.SHEET_METRICS]
+        assert "H2:K2" in {str(r) for r in metrics.merged_cells.ranges}
         for name in (layout.SHEET_TASKS, layout.SHEET_METRICS):
             sheet = workbook[name]
             assert sheet.freeze_panes == f"A{FIRST}"
@@ -210,6 +254,7 @@ def test_instructions_first_with_due_date(templates):
     assert f"{due.year}年{due.month}月{due.day}日" in text
     for phrase in ("已完成", "完成日期", "92%", "2015年12月9日", "2015.12.9", "raw/submissions/"):
         assert phrase in text
+    assert "上年数值" in text
 
 
 def test_filled_values_are_written_as_typed(tmp_path):
@@ -265,6 +310,21 @@ def test_filled_values_are_written_as_typed(tmp_path):
     meta = {row[0]: row[1] for row in workbook[layout.SHEET_META].iter_rows(values_only=True)}
     assert meta[layout.META_UNIT_CODE] == "SNYJ"
     assert meta[layout.META_PERIOD_CODE] == "2015Q4"
+
+
+def test_filled_prior_value_is_written_as_typed(tmp_path):
+    form = form_for("SZJJ", "2015Y")
+    yoy = [m.kpi_code for m in form.metrics if m.compares_with_prior_year]
+    assert len(yoy) >= 2
+    filled = FilledForm(
+        form=form, metrics={yoy[0]: {"prior_value": "8.5%"}, yoy[1]: {"prior_value": 8.5}}
+    )
+    path = tmp_path / "filled.xlsx"
+    save_workbook(path, build_workbook(form, filled))
+    metrics = openpyxl.load_workbook(path)[layout.SHEET_METRICS]
+    rows = {metrics[f"B{r}"].value: r for r in range(FIRST, FIRST + len(form.metrics))}
+    assert metrics[f"K{rows[yoy[0]]}"].value == "8.5%"
+    assert metrics[f"K{rows[yoy[1]]}"].value == 8.5
 
 
 def test_filled_form_must_match(tmp_path):

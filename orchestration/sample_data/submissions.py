@@ -43,7 +43,7 @@ from openpyxl import Workbook
 from orchestration.ingest.normalise import EXCEL_EPOCH
 from orchestration.ingest.readers import CellValue
 from orchestration.ingest.xlsx_guard import OLE2_MAGIC
-from orchestration.reference import load_seed
+from orchestration.reference import load_seed, project_var
 from orchestration.sample_data.common import (
     GenerationSummary,
     chinese_number,
@@ -67,6 +67,10 @@ from orchestration.submissions.template_writer import build_workbook, deadline_t
 from orchestration.xlsx_files import FIXED_TIMESTAMP, workbook_bytes, write_atomically
 
 FEED = SUBMISSIONS_FEED
+# The plan's first year: its annual reports' 上年数值 is what the units knew (invented here);
+# later years report the value of the generator's own previous annual report.
+PLAN_YEAR = int(str(project_var("plan_year")))
+PRIOR_MET_SHARE = 0.85  # first-year prior values that let the year-on-year target be met
 
 # One mistake per affected workbook, each a kind the parser must name.
 ERROR_KINDS = (
@@ -423,7 +427,59 @@ def _metric_values(
         values = {"value": typed_count(rng, count)}
     if rng.random() < 0.15:
         values["note"] = rng.choice(_NOTES)
+    if period.is_annual and metric.compares_with_prior_year:
+        values["prior_value"] = _prior_value(seed, form.unit_code, metric, period.year)
     return values
+
+
+def _annual_value(seed: int, unit_code: str, metric: MetricLine, year: int) -> float:
+    """The value a unit's annual report of `year` states (a rate as a percentage)."""
+    if metric.kind == "rank":
+        return float(_published_rank(seed, unit_code, metric, year))
+    if metric.uses_fraction:
+        return _fraction_numbers(seed, unit_code, metric, year, 4)[2]
+    return float(_cumulative_count(seed, unit_code, metric, year, 4))
+
+
+def _prior_value(seed: int, unit_code: str, metric: MetricLine, year: int) -> CellValue:
+    """上年数值 as typed: after the plan's first year the previous annual report's value (the
+    data agree); in the first year one the unit knew, mostly meeting the target's direction."""
+    rng = rng_for(seed, FEED, "prior", unit_code, metric.kpi_code, year)
+    if year > PLAN_YEAR:
+        prior = _annual_value(seed, unit_code, metric, year - 1)
+    else:
+        prior = _invented_prior(rng, metric, _annual_value(seed, unit_code, metric, year))
+    if metric.kind in ("rank", "count"):
+        return typed_count(rng, int(prior))
+    if metric.kind == "ratio":
+        return typed_amount(rng, prior, 2)
+    return typed_prior_percent(rng, prior)
+
+
+def _invented_prior(rng: random.Random, metric: MetricLine, current: float) -> float:
+    """Last year's value of a year-on-year metric given this year's: mostly the change the
+    target asks for, sometimes not (a flat or worse year)."""
+    met = rng.random() < PRIOR_MET_SHARE
+    comparator = metric.comparator
+    if metric.kind == "rank":
+        # decrease_yoy: a lower number is a better rank.
+        return current + rng.randint(1, 2) if met else max(1.0, current - rng.randint(0, 1))
+    target = metric.target_value or 0.0
+    if comparator == "increase_pp_yoy":
+        points = rng.uniform(target + 0.2, target + 3) if met else rng.uniform(0.5, target - 0.2)
+        prior = current - points
+    elif comparator == "increase_pct_yoy":
+        growth = target / 100
+        rise = rng.uniform(growth + 0.005, growth + 0.04) if met else rng.uniform(0, growth - 0.005)
+        prior = current / (1 + rise)
+    else:
+        change = rng.uniform(0.02, 0.08) if met else rng.uniform(-0.03, 0.0)
+        sign = -1 if comparator == "increase_yoy" else 1
+        prior = current * (1 + sign * change)
+    if metric.kind in ("rank", "count"):
+        return float(round(prior))
+    cap = 100.0 if metric.kind == "rate" else float("inf")
+    return round(min(cap, max(0.0, prior)), 2)
 
 
 def _done_by(seed: int, unit_code: str, metric: MetricLine, period: ReportingPeriod) -> bool:
@@ -436,13 +492,14 @@ def _done_by(seed: int, unit_code: str, metric: MetricLine, period: ReportingPer
 
 def _rank(seed: int, unit_code: str, metric: MetricLine, period: ReportingPeriod) -> int:
     """The province publishes the rank once a year: until Q4 the previous year's stands."""
+    year = period.year if _quarter(period) == 4 else period.year - 1
+    return _published_rank(seed, unit_code, metric, year)
+
+
+def _published_rank(seed: int, unit_code: str, metric: MetricLine, year: int) -> int:
     base = rng_for(seed, FEED, "rank", unit_code, metric.kpi_code).randint(4, 7)
-
-    def published(year: int) -> int:
-        improves = rng_for(seed, FEED, "rank", unit_code, metric.kpi_code, year).random() < 0.85
-        return max(1, base - (year - 2015) * improves)
-
-    return published(period.year if _quarter(period) == 4 else period.year - 1)
+    improves = rng_for(seed, FEED, "rank", unit_code, metric.kpi_code, year).random() < 0.85
+    return max(1, base - (year - 2015) * improves)
 
 
 def _cumulative_count(
@@ -476,6 +533,24 @@ def _fraction_values(
     rng: random.Random, seed: int, unit_code: str, metric: MetricLine, year: int, quarter: int
 ) -> dict[str, CellValue]:
     profile = _rate_profile(metric)
+    numerator, denominator, shown = _fraction_numbers(seed, unit_code, metric, year, quarter)
+    values: dict[str, CellValue] = {
+        "numerator": typed_amount(rng, numerator, profile.decimals),
+        "denominator": typed_amount(rng, denominator, profile.decimals),
+    }
+    if rng.random() < 0.4:  # D is optional; some units compute it anyway
+        values["value"] = (
+            typed_rate(rng, shown, numerator / denominator) if metric.kind == "rate" else shown
+        )
+    return values
+
+
+def _fraction_numbers(
+    seed: int, unit_code: str, metric: MetricLine, year: int, quarter: int
+) -> tuple[float, float, float]:
+    """Numerator, denominator and the value they give (a rate as a percentage, 2 decimals);
+    they depend only on (unit, metric, year, quarter), so Q4 and 年度总结 agree."""
+    profile = _rate_profile(metric)
     key = (unit_code, metric.kpi_code)
     level_2015 = rng_for(seed, FEED, "level", *key).uniform(*profile.level)
     drift = rng_for(seed, FEED, "drift", *key).uniform(*profile.yearly)
@@ -498,15 +573,7 @@ def _fraction_values(
     else:
         numerator = round(denominator * level)
         shown = round(numerator / denominator, 2)
-    values: dict[str, CellValue] = {
-        "numerator": typed_amount(rng, numerator, profile.decimals),
-        "denominator": typed_amount(rng, denominator, profile.decimals),
-    }
-    if rng.random() < 0.4:  # D is optional; some units compute it anyway
-        values["value"] = (
-            typed_rate(rng, shown, numerator / denominator) if metric.kind == "rate" else shown
-        )
-    return values
+    return numerator, denominator, shown
 
 
 # ---------------------------------------------------------------- how people type
@@ -553,6 +620,19 @@ def typed_rate(rng: random.Random, percent: float, fraction: float) -> CellValue
     if roll < 0.7 or percent >= 100:
         return percent
     return round(fraction, 4)
+
+
+def typed_prior_percent(rng: random.Random, percent: float) -> CellValue:
+    """上年数值 of a rate, always a percentage: "8.5%", 8.5, "8.5", "８.５％" (never the
+    fraction 0.085; below 1 % always with the sign, so it cannot be misread)."""
+    roll = rng.random()
+    if roll < 0.4 or percent < 1:
+        return f"{percent:g}%"
+    if roll < 0.8:
+        return percent
+    if roll < 0.9:
+        return f"{percent:g}"
+    return _full_width(f"{percent:g}%")
 
 
 def typed_percent(rng: random.Random, percent: int) -> CellValue:

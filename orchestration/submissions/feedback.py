@@ -25,6 +25,7 @@ KIND_LABELS: dict[str, str] = {
     "date_out_of_range": "日期超出报送期间",
     "bad_phone": "联系电话格式不正确",
     "missing_required": "必填项未填写",
+    "unexpected_value": "该单元格不需要填写（灰色锁定单元格）",
     "completed_without_date": "状态为“已完成”但未填写完成日期",
     "status_conflict": "进展状态与完成百分比/完成日期相互矛盾",
     "task_not_held": "本单位不承担该任务（非牵头或责任单位）",

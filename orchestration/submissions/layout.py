@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Bump when the layout changes; the parser refuses versions it does not know.
-TEMPLATE_VERSION = "2015.1"
-SUPPORTED_TEMPLATE_VERSIONS = frozenset({TEMPLATE_VERSION})
+# Bump when the layout changes; the parser refuses versions it does not know. 2015.2 added
+# 上年数值 (column K); a 2015.1 workbook is still read, its K column being empty.
+TEMPLATE_VERSION = "2015.2"
+SUPPORTED_TEMPLATE_VERSIONS = frozenset({"2015.1", TEMPLATE_VERSION})
 
 TITLE = "廊坊市“质量兴市”工作进展报送表"
 
@@ -82,6 +83,9 @@ METRIC_COLUMNS = (
     Column("target", "目标值", "H", False),
     Column("guidance", "填报口径", "I", False),
     Column("note", "备注", "J", True),
+    # Year-on-year targets need last year's value; in the plan's first year only the unit has
+    # it. Input only on annual reports of metrics with a year-on-year comparator.
+    Column("prior_value", "上年数值", "K", True),
 )
 
 TASK_STATUSES = ("未开始", "进行中", "已完成", "逾期")

@@ -477,7 +477,40 @@ def _parse_metric_row(grid: Grid, row: int, line: MetricLine, form: UnitForm) ->
         if issue:
             check.issue("value", issue)
         values["value"] = values["value_entered"] = value
+    values["prior_value"] = _parse_prior_value(check, raw, line, form)
+    for key in ("numerator", "denominator", "prior_value"):
+        if key not in _asked(line, form) and not is_blank(raw(key)):
+            check.add("unexpected_value", key, f"{check.headers[key]} is not asked for this row")
     return _row(check, values, _delivered(grid, row, columns))
+
+
+def _asked(line: MetricLine, form: UnitForm) -> set[str]:
+    """The input cells of a metric row (the others are locked in the template)."""
+    asked = {"value", "note"}
+    if line.uses_fraction:
+        asked |= {"numerator", "denominator"}
+    if form.period.is_annual and line.compares_with_prior_year:
+        asked.add("prior_value")
+    return asked
+
+
+def _parse_prior_value(
+    check: _RowChecker, raw: Callable[[str], CellValue], line: MetricLine, form: UnitForm
+) -> float | None:
+    """上年数值 (optional): for a rate a percentage as written (0.9 is 0.9 %, there is no
+    fraction to tell otherwise), for other kinds a number like 本期数值."""
+    if "prior_value" not in _asked(line, form) or is_blank(raw("prior_value")):
+        return None
+    if line.kind == "rate":
+        value, issue = read_percent(raw("prior_value"), fraction_below_one=False)
+    elif line.kind == "ratio":
+        value, issue = read_amount(raw("prior_value"))
+    else:
+        value, issue = read_count(raw("prior_value"), minimum=1 if line.kind == "rank" else 0)
+    if issue:
+        check.issue("prior_value", issue)
+        return None
+    return value if isinstance(value, float) else None
 
 
 def _parse_lines(

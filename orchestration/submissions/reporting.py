@@ -17,6 +17,9 @@ from orchestration.reference import load_seed, project_var
 
 SUBMISSIONS_FEED = "submissions"
 ALL_COUNTIES_OWNER = "GXSQZF"
+YEAR_ON_YEAR_COMPARATORS = frozenset(
+    {"increase_yoy", "decrease_yoy", "increase_pp_yoy", "increase_pct_yoy"}
+)
 _PERIOD_CODE = re.compile(r"^(\d{4})(Q[1-4]|Y)$")
 
 
@@ -59,6 +62,10 @@ class MetricLine:
     @property
     def uses_fraction(self) -> bool:
         return self.kind in ("rate", "ratio")
+
+    @property
+    def compares_with_prior_year(self) -> bool:
+        return self.comparator in YEAR_ON_YEAR_COMPARATORS
 
 
 @dataclass(frozen=True)

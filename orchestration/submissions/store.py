@@ -67,8 +67,11 @@ create table if not exists raw.submission_metric_values (
     numerator double,
     denominator double,
     note varchar,
+    prior_value double,                 -- 上年数值 as reported (annual reports, year-on-year KPIs)
     {_LINEAGE}
 );
+-- Warehouses created before 上年数值 existed gain the column (nothing else changes).
+alter table raw.submission_metric_values add column if not exists prior_value double;
 """
 
 SUBMISSION_TABLES = (

@@ -118,7 +118,7 @@ class _Styler:
 
 # Column widths in Excel units (a CJK character takes about two).
 TASK_WIDTHS = dict(zip("ABCDEFGHIJ", (6, 9, 52, 9, 22, 11, 12, 42, 28, 14), strict=True))
-METRIC_WIDTHS = dict(zip("ABCDEFGHIJ", (6, 38, 36, 12, 14, 14, 10, 18, 46, 24), strict=True))
+METRIC_WIDTHS = dict(zip("ABCDEFGHIJK", (6, 38, 36, 12, 14, 14, 10, 18, 46, 24, 14), strict=True))
 COVER_WIDTHS = {"A": 16, "B": 44, "C": 30}
 LAST_TASK_COLUMN = layout.TASK_COLUMNS[-1].letter
 LAST_METRIC_COLUMN = layout.METRIC_COLUMNS[-1].letter
@@ -129,6 +129,7 @@ METRIC_WRAPPED = {"kpi_name", "guidance", "note"}
 _FIRST_DATE = (date(2000, 1, 1) - EXCEL_EPOCH).days
 _LAST_DATE = (date(2099, 12, 31) - EXCEL_EPOCH).days
 DATE_FORMS_HINT = "可填 2015-12-9、2015/12/9、2015.12.9 或 2015年12月9日"
+PRIOR_VALUE_HINT = "上年数值：上年度同口径数值（比率填百分数，如 8.5 或 8.5%）"
 
 
 def template_path(out_dir: Path, form: UnitForm) -> Path:
@@ -207,18 +208,25 @@ def target_text(metric: MetricLine) -> str:
     return "见指标定义"
 
 
-def guidance_text(metric: MetricLine) -> str:
-    """What to enter for a metric (column 填报口径)."""
+def asks_prior_value(form: UnitForm, metric: MetricLine) -> bool:
+    """上年数值 is an input only on the annual report of a metric with a year-on-year target."""
+    return form.period.is_annual and metric.compares_with_prior_year
+
+
+def guidance_text(metric: MetricLine, *, prior_value: bool = False) -> str:
+    """What to enter for a metric (column 填报口径); `prior_value` when 上年数值 is asked."""
     if metric.uses_fraction:
-        return (
+        text = (
             f"分子：{metric.numerator_label}；分母：{metric.denominator_label}；"
             "本期数值可不填，由分子/分母计算"
         )
-    if metric.kind == "boolean":
-        return "填“是”或“否”"
-    if metric.kind == "rank":
-        return "最近一次公布的位次（整数，1为最好）"
-    return "截至本期末的本年累计数"
+    elif metric.kind == "boolean":
+        text = "填“是”或“否”"
+    elif metric.kind == "rank":
+        text = "最近一次公布的位次（整数，1为最好）"
+    else:
+        text = "截至本期末的本年累计数"
+    return f"{text}；{PRIOR_VALUE_HINT}" if prior_value else text
 
 
 # ---------------------------------------------------------------- sheets
@@ -232,7 +240,8 @@ def _write_instructions(sheet: Worksheet, form: UnitForm, style: _Styler) -> Non
         f"报送截止日期：{date_text(period.due)}（含当日）。",
         "需要填写的内容：只填写浅黄色底色的单元格。“封面”填写填报人、联系电话、审核人和"
         "填报日期；“任务进展”逐项填写进展状态、完成百分比、工作进展情况、佐证材料和完成日期；"
-        "“指标填报”填写本期数值（比率类填分子、分母）和备注。白色和灰色单元格为预填内容，"
+        "“指标填报”填写本期数值（比率类填分子、分母）、备注和（年度总结）上年数值。"
+        "白色和灰色单元格为预填内容，"
         "已锁定，不需要也不能修改。",
         "请勿增删行、列或工作表，请勿修改工作表名称、表头、任务编号和指标代码。任务或指标有误、"
         "缺漏的，请在“工作进展情况”或“备注”中说明，并联系市质量与名牌战略领导小组办公室。",
@@ -242,6 +251,8 @@ def _write_instructions(sheet: Worksheet, form: UnitForm, style: _Styler) -> Non
         "（如 1,234）。不到1%的比率请带百分号填写（如 0.5%）。",
         "比率类指标须同时填写分子和分母，本期数值可不填，由分子÷分母计算；计数类指标填写截至"
         "本期末的本年累计数；是否类指标填“是”或“否”；位次填写整数（1为最好）。",
+        "上年数值：年度总结中，考核同比变化的指标须在“上年数值”列填写上年度同口径数值"
+        "（比率填百分数，如 8.5 或 8.5%）；其他情况该列为灰色，不需填写。",
         f"日期写法：{DATE_FORMS_HINT.removeprefix('可填 ')}均可，也可以直接输入 Excel 日期。",
         "更正与重新报送：发现错误时，请修改后将整个工作簿重新报送（不要只报送修改部分）；"
         "以最后一次被接收的版本为准。",
@@ -399,25 +410,37 @@ def _write_metrics(
     _header_row(sheet, columns, METRIC_WIDTHS, style)
     given = filled.metrics if filled is not None else {}
     # Cells per validation, collected so each rule is one <dataValidation> with many ranges.
-    targets: dict[str, list[str]] = {"boolean": [], "count": [], "rank": [], "amount": []}
+    targets: dict[str, list[str]] = {
+        "boolean": [],
+        "count": [],
+        "rank": [],
+        "amount": [],
+        "prior": [],
+    }
     for seq, metric in enumerate(form.metrics, start=1):
         row = layout.FIRST_DATA_ROW + seq - 1
+        asks_prior = asks_prior_value(form, metric)
         values: dict[str, CellValue] = {
             "seq": seq,
             "kpi_code": metric.kpi_code,
             "kpi_name": metric.kpi_name,
             "unit": metric.unit,
             "target": target_text(metric),
-            "guidance": guidance_text(metric),
+            "guidance": guidance_text(metric, prior_value=asks_prior),
             **given.get(metric.kpi_code, {}),
         }
-        # 分子/分母 of a metric that is not a fraction: locked, nothing to enter there
-        not_applicable = (
-            {}
-            if metric.uses_fraction
-            else dict.fromkeys(("numerator", "denominator"), "not_applicable")
+        # Cells with nothing to enter in this row (分子/分母 of a metric that is not a
+        # fraction, 上年数值 unless asked): locked and grey.
+        not_applicable = dict.fromkeys(
+            [
+                *(() if metric.uses_fraction else ("numerator", "denominator")),
+                *(() if asks_prior else ("prior_value",)),
+            ],
+            "not_applicable",
         )
         _fill_row(sheet, row, columns, values, style, METRIC_WRAPPED, METRIC_WIDTHS, not_applicable)
+        if asks_prior:
+            targets["prior"].append(f"{letter['prior_value']}{row}")
         value_cell = f"{letter['value']}{row}"
         if metric.uses_fraction:
             targets["amount"] += [
@@ -438,6 +461,11 @@ def _write_metrics(
     )
     _explain(amount, "数值", "请填写不小于0的数；比率可只填分子和分母")
     _add_validation(sheet, amount, targets["amount"])
+    prior = DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True
+    )
+    _explain(prior, "上年数值", "上年度同口径数值，不小于0；比率填百分数，如 8.5 或 8.5%")
+    _add_validation(sheet, prior, targets["prior"])
     _page_setup(sheet, landscape=True)
     _protect(sheet)
 

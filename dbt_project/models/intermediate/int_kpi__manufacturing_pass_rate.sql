@@ -53,5 +53,6 @@ select
     cast(numerator as double) as numerator,
     cast(denominator as double) as denominator,
     round(100.0 * numerator / denominator, 4) as actual_value,
+    cast(null as double) as reported_prior_value,
     cast(denominator as bigint) as source_rows
 from unioned

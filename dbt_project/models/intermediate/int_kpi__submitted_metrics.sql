@@ -14,6 +14,9 @@
 --       over whichever counties happened to report would change with who reported, not with
 --       quality.
 --     A city-scope KPI has one reporter (its owner), so its city row is that unit's value.
+--   * reported_prior_value: the reporter's 上年数值 (prior_value) from the same annual version,
+--     on county rows and on the city row of a city-scope KPI; null on the city row of a
+--     county-scope KPI (a pooled or weakest prior cannot be rebuilt from per-county values).
 
 with
 
@@ -86,6 +89,7 @@ reported as (
         catalogue.comparator,
         catalogue.metric_kind,
         metric_values.metric_value,
+        metric_values.prior_value,
         case
             when catalogue.metric_kind in ('rate', 'ratio') then metric_values.numerator
         end as numerator,
@@ -114,6 +118,7 @@ by_county as (
         numerator,
         denominator,
         metric_value as actual_value,
+        prior_value as reported_prior_value,
         1 as source_rows
     from reported
     where scope = 'county' and county_code is not null
@@ -128,6 +133,8 @@ city_pooled as (
         reported.metric_kind,
         sum(reported.numerator) as numerator,
         sum(reported.denominator) as denominator,
+        case when reported.scope = 'city' then max(reported.prior_value) end
+            as reported_prior_value,
         count(*) as source_rows
     from reported
     inner join expected on reported.kpi_code = expected.kpi_code
@@ -135,7 +142,12 @@ city_pooled as (
         reported.metric_kind in ('rate', 'ratio')
         and reported.numerator is not null
         and reported.denominator is not null
-    group by reported.kpi_code, reported.kpi_year, reported.metric_kind, expected.expected_reporters
+    group by
+        reported.kpi_code,
+        reported.kpi_year,
+        reported.scope,
+        reported.metric_kind,
+        expected.expected_reporters
     having count(distinct reported.unit_code) = expected.expected_reporters
 
 ),
@@ -150,11 +162,18 @@ city_weakest as (
                 then max(reported.metric_value)
             else min(reported.metric_value)
         end as actual_value,
+        case when reported.scope = 'city' then max(reported.prior_value) end
+            as reported_prior_value,
         count(*) as source_rows
     from reported
     inner join expected on reported.kpi_code = expected.kpi_code
     where reported.metric_kind in ('boolean', 'count', 'rank')
-    group by reported.kpi_code, reported.kpi_year, reported.comparator, expected.expected_reporters
+    group by
+        reported.kpi_code,
+        reported.kpi_year,
+        reported.scope,
+        reported.comparator,
+        expected.expected_reporters
     having count(distinct reported.unit_code) = expected.expected_reporters
 
 ),
@@ -172,6 +191,7 @@ city as (
             when metric_kind = 'rate' then 100.0 * numerator / nullif(denominator, 0)
             else numerator / nullif(denominator, 0)
         end as actual_value,
+        reported_prior_value,
         source_rows
     from city_pooled
     union all
@@ -183,6 +203,7 @@ city as (
         null as numerator,
         null as denominator,
         actual_value,
+        reported_prior_value,
         source_rows
     from city_weakest
 
@@ -204,5 +225,6 @@ select
     cast(numerator as double) as numerator,
     cast(denominator as double) as denominator,
     round(cast(actual_value as double), 4) as actual_value,
+    cast(reported_prior_value as double) as reported_prior_value,
     cast(source_rows as bigint) as source_rows
 from unioned

@@ -15,6 +15,7 @@
         numerator,
         denominator,
         actual_value,
+        reported_prior_value,
         source_rows
     from {{ ref(kpi_model) }}
     {% if not loop.last %}union all{% endif %}

@@ -1,5 +1,8 @@
 -- KPI 指标值 (long format): one row per KPI, year and scope with a computed value, next to
 -- its catalogue target, the prior year's value and whether the target is met.
+-- The prior year's value is last year's computed value when there is one (the data of
+-- record), else the 上年数值 the unit declared in this year's annual report
+-- (reported_prior_value); prior_value_source says which.
 
 with
 
@@ -59,12 +62,27 @@ joined as (
         case
             when with_prior.prior_year = with_prior.kpi_year - 1
                 then with_prior.prior_actual_value
-        end as prior_year_value,
+        end as computed_prior_value,
+        with_prior.reported_prior_value,
         with_prior.source_rows
     from with_prior
     inner join catalogue on with_prior.kpi_code = catalogue.kpi_code
     left join counties
         on with_prior.scope_type = 'county' and with_prior.scope_code = counties.county_code
+
+),
+
+with_prior_value as (
+
+    select
+        * exclude (computed_prior_value, reported_prior_value),
+        -- the data of record wins over a declaration
+        coalesce(computed_prior_value, reported_prior_value) as prior_year_value,
+        case
+            when computed_prior_value is not null then 'computed'
+            when reported_prior_value is not null then 'reported'
+        end as prior_value_source
+    from joined
 
 ),
 
@@ -75,7 +93,7 @@ with_status as (
         actual_value - prior_year_value as yoy_change,
         {{ kpi_status('comparator', 'actual_value', 'target_value', 'prior_year_value') }}
             as status
-    from joined
+    from with_prior_value
 
 ),
 

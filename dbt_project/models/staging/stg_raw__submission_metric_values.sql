@@ -22,6 +22,7 @@ renamed as (
         value_entered,
         numerator,
         denominator,
+        prior_value,
         note,
         _source_sha256 as source_sha256,
         _source_file as source_file,
