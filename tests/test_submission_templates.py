@@ -154,7 +154,7 @@ def test_validations_on_input_cells(templates):
 
 
 def asks_prior(form: UnitForm, metric) -> bool:
-    return form.period.is_annual and metric.compares_with_prior_year
+    return form.asks_prior_value(metric)
 
 
 def test_prior_value_asked_only_on_annual_year_on_year_rows(templates):

@@ -427,7 +427,7 @@ def _metric_values(
         values = {"value": typed_count(rng, count)}
     if rng.random() < 0.15:
         values["note"] = rng.choice(_NOTES)
-    if period.is_annual and metric.compares_with_prior_year:
+    if form.asks_prior_value(metric):
         values["prior_value"] = _prior_value(seed, form.unit_code, metric, period.year)
     return values
 

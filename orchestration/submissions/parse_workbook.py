@@ -489,7 +489,7 @@ def _asked(line: MetricLine, form: UnitForm) -> set[str]:
     asked = {"value", "note"}
     if line.uses_fraction:
         asked |= {"numerator", "denominator"}
-    if form.period.is_annual and line.compares_with_prior_year:
+    if form.asks_prior_value(line):
         asked.add("prior_value")
     return asked
 

@@ -79,6 +79,10 @@ class UnitForm:
     tasks: tuple[TaskLine, ...]
     metrics: tuple[MetricLine, ...]
 
+    def asks_prior_value(self, metric: MetricLine) -> bool:
+        """上年数值 is asked only on the annual report of a metric with a year-on-year target."""
+        return self.period.is_annual and metric.compares_with_prior_year
+
 
 def _mmdd(year: int, text: str) -> date:
     month, day = (int(part) for part in text.split("-"))

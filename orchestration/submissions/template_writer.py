@@ -208,11 +208,6 @@ def target_text(metric: MetricLine) -> str:
     return "见指标定义"
 
 
-def asks_prior_value(form: UnitForm, metric: MetricLine) -> bool:
-    """上年数值 is an input only on the annual report of a metric with a year-on-year target."""
-    return form.period.is_annual and metric.compares_with_prior_year
-
-
 def guidance_text(metric: MetricLine, *, prior_value: bool = False) -> str:
     """What to enter for a metric (column 填报口径); `prior_value` when 上年数值 is asked."""
     if metric.uses_fraction:
@@ -419,7 +414,7 @@ def _write_metrics(
     }
     for seq, metric in enumerate(form.metrics, start=1):
         row = layout.FIRST_DATA_ROW + seq - 1
-        asks_prior = asks_prior_value(form, metric)
+        asks_prior = form.asks_prior_value(metric)
         values: dict[str, CellValue] = {
             "seq": seq,
             "kpi_code": metric.kpi_code,
