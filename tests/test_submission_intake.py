@@ -43,6 +43,22 @@ class Intake:
             self.conn, path, self.raw_dir, self.root / "store", self.root / "feedback"
         )
 
+    def task_cell(self, sha256: str, task_no: int, column: str) -> object:
+        """One loaded value of a task row of the version `sha256`."""
+        return self.conn.execute(
+            f"select {column} from raw.submission_task_progress "
+            "where _source_sha256 = ? and task_no = ?",
+            [sha256, task_no],
+        ).fetchall()[0][0]
+
+    def metric_cell(self, sha256: str, kpi_code: str, column: str) -> object:
+        """One loaded value of a metric row of the version `sha256`."""
+        return self.conn.execute(
+            f"select {column} from raw.submission_metric_values "
+            "where _source_sha256 = ? and kpi_code = ?",
+            [sha256, kpi_code],
+        ).fetchall()[0][0]
+
     def count(self, table: str, where: str = "true", params: list[object] | None = None) -> int:
         return self.conn.execute(
             f"select count(*) from {table} where {where}", params or []
@@ -291,11 +307,7 @@ def test_percent_spellings_all_read_as_92(intake: Intake, typed: object, expecte
     filled.tasks[TASK] = {"status": "进行中", "percent_complete": typed, "progress_text": "推进中"}
     report = intake.process(write(filled, intake.inbox / "p.xlsx"))
     assert report.status == "accepted", report.problems
-    got = intake.conn.execute(
-        "select percent_complete from raw.submission_task_progress where _source_sha256 = ? "
-        "and task_no = ?",
-        [report.sha256, TASK],
-    ).fetchall()[0][0]
+    got = intake.task_cell(report.sha256, TASK, "percent_complete")
     assert got == pytest.approx(expected)
 
 
@@ -307,11 +319,7 @@ def test_date_spellings(intake: Intake, typed: object) -> None:
     filled.tasks[TASK]["completed_on"] = typed
     report = intake.process(write(filled, intake.inbox / "d.xlsx"))
     assert report.status == "accepted", report.problems
-    got = intake.conn.execute(
-        "select completed_on from raw.submission_task_progress where _source_sha256 = ? "
-        "and task_no = ?",
-        [report.sha256, TASK],
-    ).fetchall()[0][0]
+    got = intake.task_cell(report.sha256, TASK, "completed_on")
     assert got == date(2015, 12, 9)
 
 
@@ -323,10 +331,7 @@ def test_number_spellings(intake: Intake, typed: object, expected: float) -> Non
     filled.metrics[COUNT_KPI] = {"value": typed}
     report = intake.process(write(filled, intake.inbox / "n.xlsx"))
     assert report.status == "accepted", report.problems
-    got = intake.conn.execute(
-        "select value from raw.submission_metric_values where _source_sha256 = ? and kpi_code = ?",
-        [report.sha256, COUNT_KPI],
-    ).fetchall()[0][0]
+    got = intake.metric_cell(report.sha256, COUNT_KPI, "value")
     assert got == expected
 
 
@@ -638,11 +643,7 @@ def test_a_rate_typed_as_percent_or_fraction_agrees_with_its_fraction(
     filled.metrics[RATE_KPI] = {"value": typed, "numerator": numerator, "denominator": denominator}
     report = intake.process(write(filled, intake.inbox / "rate.xlsx"))
     assert report.status == "accepted", report.problems
-    entered = intake.conn.execute(
-        "select value_entered from raw.submission_metric_values where _source_sha256 = ? "
-        "and kpi_code = ?",
-        [report.sha256, RATE_KPI],
-    ).fetchall()[0][0]
+    entered = intake.metric_cell(report.sha256, RATE_KPI, "value_entered")
     assert entered == pytest.approx(expected)
 
 
@@ -689,11 +690,7 @@ def test_the_prior_year_value_of_a_year_on_year_kpi(
     filled.metrics[kpi]["prior_value"] = typed
     report = intake.process(write(filled, intake.inbox / "prior.xlsx"))
     assert report.status == "accepted", report.problems
-    got = intake.conn.execute(
-        "select prior_value from raw.submission_metric_values where _source_sha256 = ? "
-        "and kpi_code = ?",
-        [report.sha256, kpi],
-    ).fetchall()[0][0]
+    got = intake.metric_cell(report.sha256, kpi, "prior_value")
     assert got == pytest.approx(expected)
 
 
