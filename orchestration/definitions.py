@@ -9,8 +9,11 @@ from orchestration.assets.ingestion import build_ingestion_asset, ingestion_log_
 from orchestration.assets.publication import published_assessment
 from orchestration.assets.submissions import SUBMISSION_KEYS, raw_submissions, submission_templates
 from orchestration.checks.gx_checks import GX_CHECKS
+from orchestration.ingest.contract import feed_names
 from orchestration.jobs import (
     daily_refresh_schedule,
+    feed_job,
+    feed_schedule,
     refresh_all_job,
     submission_intake_job,
     submission_templates_job,
@@ -18,11 +21,13 @@ from orchestration.jobs import (
 from orchestration.resources import build_resources
 from orchestration.sensors import submission_sensor
 
-# Feeds with a contract in orchestration/feeds/<feed>.yaml and an ingestion asset.
-FEEDS = ["spot_checks"]
+# Feeds with a contract in orchestration/feeds/<feed>.yaml get an ingestion asset.
+FEEDS = feed_names()
 
 
 def build_definitions() -> Definitions:
+    feed_jobs = {feed: feed_job(feed) for feed in FEEDS}
+    feed_schedules = [feed_schedule(feed, job) for feed, job in feed_jobs.items()]
     return Definitions(
         assets=[
             *(build_ingestion_asset(feed) for feed in FEEDS),
@@ -33,8 +38,13 @@ def build_definitions() -> Definitions:
             published_assessment,
         ],
         asset_checks=GX_CHECKS,
-        jobs=[refresh_all_job, submission_intake_job, submission_templates_job],
-        schedules=[daily_refresh_schedule],
+        jobs=[
+            refresh_all_job,
+            submission_intake_job,
+            submission_templates_job,
+            *feed_jobs.values(),
+        ],
+        schedules=[daily_refresh_schedule, *(s for s in feed_schedules if s is not None)],
         sensors=[submission_sensor],
         resources=build_resources(),
     )

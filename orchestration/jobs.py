@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, ScheduleDefinition, define_asset_job
+from datetime import timedelta
+
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    define_asset_job,
+    schedule,
+)
+from dagster._core.definitions.unresolved_asset_job_definition import (
+    UnresolvedAssetJobDefinition,  # what define_asset_job returns; not exported at top level
+)
 
 from orchestration.assets.ingestion import INGESTION_LOG_KEYS
 from orchestration.assets.submissions import SUBMISSION_KEYS, TEMPLATE_KEY
+from orchestration.ingest.contract import load_contract
+from orchestration.ingest.landing import LOCAL_TIME
+from orchestration.partitions import DELIVERY_MONTHS
 
 # Everything that can be materialised, checks included (the ingestion log is written by the
 # ingestion assets, not materialised by themselves; templates are made on demand).
@@ -35,3 +51,36 @@ submission_templates_job = define_asset_job(
     selection=AssetSelection.assets(TEMPLATE_KEY),
     description="Write the blank 报送表 templates for a year (config: year, periods).",
 )
+
+
+def feed_job(feed: str) -> UnresolvedAssetJobDefinition:
+    """`ingest_<feed>`: load one month's deliveries of a feed (or a range, in one run)."""
+    return define_asset_job(
+        f"ingest_{feed}",
+        selection=AssetSelection.assets(AssetKey(["raw", feed])),
+        partitions_def=DELIVERY_MONTHS,
+        description=f"{load_contract(feed).title}: ingest the deliveries of a month.",
+    )
+
+
+def feed_schedule(feed: str, job: UnresolvedAssetJobDefinition) -> ScheduleDefinition | None:
+    """The feed's delivery calendar from its contract: at each tick, the month holding the day
+    `period_lag_days` before it (the month whose deliveries are due). The marts take the new
+    rows at the next daily_refresh."""
+    spec = load_contract(feed).schedule
+    if spec is None:
+        return None
+
+    @schedule(
+        name=f"{feed}_deliveries",
+        cron_schedule=spec.cron,
+        job=job,
+        execution_timezone="Asia/Shanghai",
+        description=spec.description,
+    )
+    def _deliveries(context: ScheduleEvaluationContext) -> RunRequest:
+        tick = context.scheduled_execution_time.astimezone(LOCAL_TIME)
+        month = (tick - timedelta(days=spec.period_lag_days)).strftime("%Y-%m")
+        return RunRequest(run_key=f"{feed}-{tick:%Y%m%dT%H%M}", partition_key=month)
+
+    return _deliveries

@@ -26,9 +26,8 @@ os.environ["LQ_SETTLE_SECONDS"] = "0"  # generated files are complete when writt
 from dagster import DagsterInstance, ExecuteInProcessResult  # noqa: E402
 
 from orchestration import settings  # noqa: E402
+from orchestration.sample_data.__main__ import GENERATORS  # noqa: E402
 from orchestration.sample_data.common import GenerationSummary  # noqa: E402
-from orchestration.sample_data.spot_checks import generate_spot_checks  # noqa: E402
-from orchestration.sample_data.submissions import generate_submissions  # noqa: E402
 
 SAMPLE_YEARS = (2015, 2016)
 SAMPLE_SCALE = 0.25
@@ -41,8 +40,9 @@ class Pipeline:
     raw_dir: Path
     warehouse: Path
     published: Path
-    generated: GenerationSummary
+    generated: GenerationSummary  # spot_checks
     submissions: GenerationSummary
+    feeds: dict[str, GenerationSummary]  # every generated feed, by name
     result: ExecuteInProcessResult
     instance: DagsterInstance
 
@@ -57,10 +57,14 @@ def run_refresh_all(instance: DagsterInstance) -> ExecuteInProcessResult:
 
 @pytest.fixture(scope="session")
 def pipeline() -> Pipeline:
-    generated = generate_spot_checks(
-        settings.raw_dir(), SAMPLE_YEARS, scale=SAMPLE_SCALE, error_rate=SAMPLE_ERROR_RATE
-    )
-    submissions = generate_submissions(
+    feeds = {
+        feed: generate(
+            settings.raw_dir(), SAMPLE_YEARS, scale=SAMPLE_SCALE, error_rate=SAMPLE_ERROR_RATE
+        )
+        for feed, generate in GENERATORS.items()
+        if feed != "submissions"
+    }
+    feeds["submissions"] = GENERATORS["submissions"](
         settings.raw_dir(), SAMPLE_YEARS, error_rate=SAMPLE_SUBMISSION_ERROR_RATE
     )
     instance = DagsterInstance.ephemeral()
@@ -70,8 +74,9 @@ def pipeline() -> Pipeline:
         raw_dir=settings.raw_dir(),
         warehouse=settings.warehouse_path(),
         published=settings.published_path(),
-        generated=generated,
-        submissions=submissions,
+        generated=feeds["spot_checks"],
+        submissions=feeds["submissions"],
+        feeds=feeds,
         result=result,
         instance=instance,
     )

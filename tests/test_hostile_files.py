@@ -37,6 +37,9 @@ ENTITIES = ['<!ENTITY lol0 "lol">'] + [
 ]
 LAUGHS = f"<!DOCTYPE lolz [{''.join(ENTITIES)}]>"  # &lol9; expands to 10^9 "lol"
 
+# A delivery folder of the landing layout: spot_checks/<stream>/<YYYY-MM>/.
+SLOT_DIR = Path("spot_checks/manufacturing/2015-03")
+
 
 def _refused(check: Callable[[], object]) -> str:
     """The refusal message; the check must also be quick."""
@@ -126,15 +129,17 @@ def test_read_table_refuses_a_zip_bomb_and_the_loader_records_it(
 ) -> None:
     assert "possible zip bomb" in _refused(lambda: read_table(zip_bomb, HEADERS))
     raw = tmp_path / "raw"
-    (raw / "spot_checks").mkdir(parents=True)
-    (raw / "spot_checks" / "bomb.xlsx").write_bytes(zip_bomb.read_bytes())
+    (raw / SLOT_DIR).mkdir(parents=True)
+    (raw / SLOT_DIR / "bomb.xlsx").write_bytes(zip_bomb.read_bytes())
     conn = duckdb.connect(str(tmp_path / "wh.duckdb"))
     try:
         [report] = ingest_feed(conn, load_contract("spot_checks"), raw, tmp_path / "store")
     finally:
         conn.close()
     assert report.status == "rejected"
-    assert report.reason.startswith("spot_checks/bomb.xlsx: zip archive declares ")
+    assert report.reason.startswith(
+        "spot_checks/manufacturing/2015-03/bomb.xlsx: zip archive declares "
+    )
 
 
 def test_a_member_that_lies_about_its_size_is_never_decompressed_past_it(tmp_path: Path) -> None:
@@ -493,8 +498,8 @@ def test_a_file_swapped_for_a_symlink_after_the_scan_fails_unread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     raw = tmp_path / "raw"
-    (raw / "spot_checks").mkdir(parents=True)
-    path = raw / "spot_checks" / "a.csv"
+    (raw / SLOT_DIR).mkdir(parents=True)
+    path = raw / SLOT_DIR / "a.csv"
     path.write_text("序号,产品名称\n1,电缆\n", encoding="utf-8")
     contract = load_contract("spot_checks")
     scanned = loader.landed_files(contract, raw, 0)

@@ -49,6 +49,9 @@ HEADER = [
 CODE = "9113102210000001" + "2"
 CODE += check_digit(CODE)
 
+# A delivery folder of the landing layout: spot_checks/<stream>/<YYYY-MM>/.
+SLOT_DIR = Path("spot_checks/manufacturing/2015-03")
+
 
 def _row(n: int, **changes: str) -> list[str]:
     values = dict(
@@ -101,7 +104,7 @@ def _ingest(env: tuple[duckdb.DuckDBPyConnection, Path, Path]) -> list:
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_csv_encodings_load_the_same_rows(env, encoding: str) -> None:
     _write_csv(
-        env[1] / "spot_checks" / "a.csv",
+        env[1] / SLOT_DIR / "a.csv",
         [_row(1), _row(2, 检验结论="F", 不合格项目="导体电阻")],
         encoding,
     )
@@ -127,16 +130,16 @@ def test_xlsx_with_a_title_row_and_synonym_headers(env) -> None:
     ]
     sheet.append(header)
     sheet.append(_row(1, 抽样日期=None))  # replaced below by a real date cell
-    sheet["D3"] = date(2015, 4, 2)
+    sheet["D3"] = date(2015, 3, 2)
     sheet.append(_row(2, 县区="北京市朝阳区"))
-    path = env[1] / "spot_checks" / "b.xlsx"
+    path = env[1] / SLOT_DIR / "b.xlsx"
     path.parent.mkdir(parents=True)
     workbook.save(path)
     [report] = _ingest(env)
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (2, 1, 1)
     assert env[0].execute(
         "select sampled_on, _source_sheet, _source_row from raw.spot_checks"
-    ).fetchall() == [(date(2015, 4, 2), "抽检结果", 3)]
+    ).fetchall() == [(date(2015, 3, 2), "抽检结果", 3)]
     reason, raw_record = (
         env[0].execute("select reason, raw_record from raw.quarantine").fetchall()[0]
     )
@@ -146,7 +149,7 @@ def test_xlsx_with_a_title_row_and_synonym_headers(env) -> None:
 
 def test_every_problem_of_a_row_is_named_by_cell(env) -> None:
     bad = _row(3, 抽样日期="2015-13-45", 统一社会信用代码=CODE[:-1] + "0", 检验结论="待定")
-    _write_csv(env[1] / "spot_checks" / "c.csv", [_row(1), bad, _row(4, 检验结论="不合格")])
+    _write_csv(env[1] / SLOT_DIR / "c.csv", [_row(1), bad, _row(4, 检验结论="不合格")])
     [report] = _ingest(env)
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (3, 1, 2)
     reasons = [
@@ -159,8 +162,11 @@ def test_every_problem_of_a_row_is_named_by_cell(env) -> None:
 
 
 def test_duplicate_sample_numbers_within_and_across_files(env) -> None:
-    _write_csv(env[1] / "spot_checks" / "d1.csv", [_row(1), _row(1)])
-    _write_csv(env[1] / "spot_checks" / "d2.csv", [_row(1), _row(2)])
+    _write_csv(env[1] / SLOT_DIR / "d1.csv", [_row(1), _row(1)])
+    april = "spot_checks/manufacturing/2015-04"
+    _write_csv(
+        env[1] / april / "d2.csv", [_row(1, 抽样日期="2015-04-02"), _row(2, 抽样日期="2015-04-02")]
+    )
     reports = _ingest(env)
     assert [(r.rows_loaded, r.rows_quarantined) for r in reports] == [(1, 1), (1, 1)]
     reasons = [
@@ -168,11 +174,78 @@ def test_duplicate_sample_numbers_within_and_across_files(env) -> None:
         for r in env[0].execute("select reason from raw.quarantine order by source_file").fetchall()
     ]
     assert "duplicate 抽样编号 JD-T-1 (first at row 2)" in reasons[0]
-    assert "already loaded from spot_checks/d1.csv row 2" in reasons[1]
+    assert f"already loaded from {SLOT_DIR.as_posix()}/d1.csv row 2" in reasons[1]
+
+
+def test_a_correction_in_the_same_slot_repeats_its_keys_without_duplicates(env) -> None:
+    first = _write_csv(env[1] / SLOT_DIR / "d1.csv", [_row(1), _row(2)])
+    os.utime(first, (first.stat().st_mtime - 3600,) * 2)
+    _write_csv(env[1] / SLOT_DIR / "d1_更正.csv", [_row(1, 检验结论="不合格", 不合格项目="绝缘")])
+    reports = _ingest(env)
+    assert [(r.rows_loaded, r.rows_quarantined) for r in reports] == [(2, 0), (1, 0)]
+    slots = (
+        env[0]
+        .execute(
+            "select delivery_source, delivery_period, received_at from raw.ingested_files "
+            "order by received_at"
+        )
+        .fetchall()
+    )
+    assert [s[:2] for s in slots] == [("manufacturing", "2015-03")] * 2
+    assert slots[0][2] < slots[1][2]
+
+
+def test_a_file_outside_the_landing_layout_is_left_in_place_and_reported(env) -> None:
+    conn, raw, store = env
+    misplaced = _write_csv(raw / "spot_checks" / "loose.csv", [_row(1)])
+    unknown = _write_csv(raw / "spot_checks" / "火星抽查" / "2015-03" / "a.csv", [_row(1)])
+    badmonth = _write_csv(raw / "spot_checks" / "manufacturing" / "2015-3" / "a.csv", [_row(1)])
+    early = _write_csv(raw / "spot_checks" / "manufacturing" / "2013-12" / "a.csv", [_row(1)])
+    landed = ingest_landed(conn, CONTRACT, raw, store, 0)
+    assert landed.reports == []
+    reasons = dict(landed.misplaced)
+    assert "expected spot_checks/<抽查类型>/<YYYY-MM>/<file>" in reasons["spot_checks/loose.csv"]
+    assert "unknown spot-check type '火星抽查'" in reasons["spot_checks/火星抽查/2015-03/a.csv"]
+    assert "'2015-3' is not YYYY-MM" in reasons["spot_checks/manufacturing/2015-3/a.csv"]
+    assert "before 2014-01" in reasons["spot_checks/manufacturing/2013-12/a.csv"]
+    assert all(p.exists() for p in (misplaced, unknown, badmonth, early))
+    assert conn.execute("select count(*) from raw.ingested_files").fetchall() == [(0,)]
+
+
+def test_a_month_run_reads_only_that_month(env) -> None:
+    conn, raw, store = env
+    _write_csv(raw / SLOT_DIR / "march.csv", [_row(1)])
+    _write_csv(
+        raw / "spot_checks/food/2015-04/april.csv", [_row(2, 抽查类型="", 抽样日期="2015-04-01")]
+    )
+    april = ingest_landed(conn, CONTRACT, raw, store, 0, frozenset({"2015-04"}))
+    assert [(r.source_file, r.rows_loaded) for r in april.reports] == [
+        ("spot_checks/food/2015-04/april.csv", 1)
+    ]
+    assert conn.execute("select stream_code from raw.spot_checks").fetchall() == [("food",)]
+    rest = ingest_landed(conn, CONTRACT, raw, store, 0)
+    assert [r.status for r in rest.reports] == ["already_ingested", "loaded"]
+
+
+def test_rows_must_agree_with_their_delivery_folder(env) -> None:
+    _write_csv(
+        env[1] / SLOT_DIR / "a.csv",
+        [_row(1, 抽查类型="食品安全监督抽检"), _row(2, 抽样日期="2015-04-01"), _row(3)],
+    )
+    [report] = _ingest(env)
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 2)
+    reasons = [
+        r[0]
+        for r in env[0].execute("select reason from raw.quarantine order by source_row").fetchall()
+    ]
+    assert reasons == [
+        "C2: 抽查类型 '食品安全监督抽检' does not match the delivery folder 'manufacturing'",
+        "D3: 抽样日期 2015-04-01 is outside the delivery period 2015-03 of its folder",
+    ]
 
 
 def test_the_same_file_twice_loads_once(env) -> None:
-    path = _write_csv(env[1] / "spot_checks" / "e.csv", [_row(1), _row(2)])
+    path = _write_csv(env[1] / SLOT_DIR / "e.csv", [_row(1), _row(2)])
     first = _ingest(env)
     path.with_name("e-again.csv").write_bytes(path.read_bytes())
     second = _ingest(env)
@@ -183,16 +256,19 @@ def test_the_same_file_twice_loads_once(env) -> None:
 
 
 def test_unreadable_and_foreign_files_are_rejected_kept_and_counted(env) -> None:
-    folder = env[1] / "spot_checks"
+    folder = env[1] / SLOT_DIR
     folder.mkdir(parents=True)
     (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
     (folder / "legacy.xls").write_bytes(b"\xd0\xcf\x11\xe0 old excel")
     _write_csv(folder / "other.csv", [["1", "x"], ["2", "y"]], header=["序号", "产品名称"])
     reports = {r.source_file: r for r in _ingest(env)}
     assert {r.status for r in reports.values()} == {"rejected"}
-    assert "not a readable xlsx workbook" in reports["spot_checks/broken.xlsx"].reason
-    assert ".xls is not accepted" in reports["spot_checks/legacy.xls"].reason
-    other = reports["spot_checks/other.csv"]
+    assert (
+        "not a readable xlsx workbook"
+        in reports["spot_checks/manufacturing/2015-03/broken.xlsx"].reason
+    )
+    assert ".xls is not accepted" in reports["spot_checks/manufacturing/2015-03/legacy.xls"].reason
+    other = reports["spot_checks/manufacturing/2015-03/other.csv"]
     assert "no header row found" in other.reason or "required columns missing" in other.reason
     files = (
         env[0]
@@ -209,12 +285,12 @@ def test_unreadable_and_foreign_files_are_rejected_kept_and_counted(env) -> None
 
 
 def test_missing_required_columns_quarantine_every_row(env) -> None:
-    header = [h for h in HEADER if h != "县区"]
-    rows = [[v for h, v in zip(HEADER, _row(n), strict=True) if h != "县区"] for n in (1, 2)]
-    _write_csv(env[1] / "spot_checks" / "f.csv", rows, header=header)
+    header = [h for h in HEADER if h != "检验结论"]
+    rows = [[v for h, v in zip(HEADER, _row(n), strict=True) if h != "检验结论"] for n in (1, 2)]
+    _write_csv(env[1] / SLOT_DIR / "f.csv", rows, header=header)
     [report] = _ingest(env)
     assert (report.status, report.rows_read, report.rows_quarantined) == ("rejected", 2, 2)
-    assert "required columns missing: 县区" in report.reason
+    assert "required columns missing: 检验结论" in report.reason
 
 
 @pytest.mark.parametrize(
@@ -241,7 +317,7 @@ def test_unreadable_dates_say_why(raw: object) -> None:
 
 
 def test_delivered_files_are_kept_as_delivered_by_content_hash(env) -> None:
-    path = _write_csv(env[1] / "spot_checks" / "g.csv", [_row(1)], encoding="gb18030")
+    path = _write_csv(env[1] / SLOT_DIR / "g.csv", [_row(1)], encoding="gb18030")
     delivered = path.read_bytes()
     _ingest(env)
     path.unlink()  # people tidy the landing zone; lineage must not depend on it
@@ -384,13 +460,13 @@ def test_submission_booleans_and_statuses_match_like_names() -> None:
 def test_a_symlinked_file_is_never_ingested_and_is_counted(env, tmp_path: Path) -> None:
     conn, raw, store = env
     outside = _write_csv(tmp_path / "elsewhere" / "secret.csv", [_row(1)])
-    folder = raw / "spot_checks"
+    folder = raw / SLOT_DIR
     folder.mkdir(parents=True)
     (folder / "link.csv").symlink_to(outside)
     (folder / "linked_folder").symlink_to(outside.parent, target_is_directory=True)
     _write_csv(folder / "real.csv", [_row(2)])
     landed = ingest_landed(conn, CONTRACT, raw, store, settle_seconds=0)
-    assert [r.source_file for r in landed.reports] == ["spot_checks/real.csv"]
+    assert [r.source_file for r in landed.reports] == ["spot_checks/manufacturing/2015-03/real.csv"]
     assert (landed.symlinks_ignored, landed.files_settling) == (2, 0)
     assert conn.execute("select sample_no from raw.spot_checks").fetchall() == [("JD-T-2",)]
     assert conn.execute("select count(*) from raw.ingested_files").fetchall() == [(1,)]
@@ -398,7 +474,7 @@ def test_a_symlinked_file_is_never_ingested_and_is_counted(env, tmp_path: Path) 
 
 def test_a_fresh_file_waits_until_it_has_settled(env) -> None:
     conn, raw, store = env
-    path = _write_csv(raw / "spot_checks" / "fresh.csv", [_row(1)])
+    path = _write_csv(raw / SLOT_DIR / "fresh.csv", [_row(1)])
     waiting = ingest_landed(conn, CONTRACT, raw, store, settle_seconds=60)
     assert (waiting.reports, waiting.symlinks_ignored, waiting.files_settling) == ([], 0, 1)
     assert conn.execute("select count(*) from raw.ingested_files").fetchall() == [(0,)]
@@ -409,7 +485,7 @@ def test_a_fresh_file_waits_until_it_has_settled(env) -> None:
 
 
 def test_settle_time_defaults_to_the_environment(env, monkeypatch: pytest.MonkeyPatch) -> None:
-    _write_csv(env[1] / "spot_checks" / "fresh.csv", [_row(1)])
+    _write_csv(env[1] / SLOT_DIR / "fresh.csv", [_row(1)])
     monkeypatch.setenv("LQ_SETTLE_SECONDS", "60")
     assert _ingest(env) == []
     monkeypatch.setenv("LQ_SETTLE_SECONDS", "0")

@@ -52,7 +52,7 @@ def test_every_asset_and_the_gate_ran(pipeline: Pipeline) -> None:
     for key in (
         AssetKey(["raw", "spot_checks"]),
         AssetKey(["staging", "stg_raw__spot_checks"]),
-        AssetKey(["intermediate", "int_kpi__manufacturing_pass_rate"]),
+        AssetKey(["intermediate", "int_kpi__spot_checks"]),
         AssetKey(["marts", "fct_city_targets"]),
         AssetKey(["published", "assessment"]),
     ):

@@ -1,10 +1,14 @@
 """One ingestion asset per feed, all built by the same factory from the feed's contract."""
 
+import warnings
+
 from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    BackfillPolicy,
+    BetaWarning,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -14,8 +18,13 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.ingest.contract import load_contract
+from orchestration.ingest.delivery import layout
 from orchestration.ingest.loader import FileReport, ingest_landed
+from orchestration.partitions import DELIVERY_MONTHS, selected_months
 from orchestration.resources import DUCKDB_POOL
+
+# BackfillPolicy is marked beta; single-run backfills are what keeps one writer per range.
+warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
 
 INGESTION_GROUP = "ingestion"
 QUARANTINE_SAMPLE = 25  # rows of quarantine shown in the UI per materialisation
@@ -56,19 +65,30 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
         group_name=INGESTION_GROUP,
         pool=DUCKDB_POOL,
         kinds={"python", "duckdb"},
+        partitions_def=DELIVERY_MONTHS,
+        # A backfill over many months is one run, one writer, one pass over the landing zone.
+        backfill_policy=BackfillPolicy.single_run(),
         description=(
-            f"{contract.title}: loads new files from raw/{contract.landing_dir}/ into "
-            f"{contract.table} (contract docs/feeds/{feed}.md). Files already ingested "
-            "(same sha256) are skipped; bad rows go to raw.quarantine with their reason. "
+            f"{contract.title}: loads new files from raw/{layout(contract)} into "
+            f"{contract.table} (contract docs/feeds/{feed}.md). Partitioned by the month a "
+            "delivery covers; an unpartitioned run (refresh_all) takes every month. Files "
+            "already ingested (same sha256) are skipped; bad rows go to raw.quarantine with "
+            "their reason; a later file for the same folder is a corrected re-delivery. "
             "Symbolic links are never read and files modified in the last LQ_SETTLE_SECONDS "
             "wait for the next run (both counted in the metadata)."
         ),
     )
     def _ingest(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
         settle_seconds = settings.settle_seconds()
+        months = selected_months(context)
         with duckdb.get_connection() as conn:
             landed = ingest_landed(
-                conn, contract, settings.raw_dir(), settings.file_store_dir(), settle_seconds
+                conn,
+                contract,
+                settings.raw_dir(),
+                settings.file_store_dir(),
+                settle_seconds,
+                months,
             )
             reports = landed.reports
             table_rows = conn.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
@@ -89,6 +109,8 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
                 f"{landed.symlinks_ignored} symbolic link(s) in raw/{contract.landing_dir}/ "
                 "ignored: copy the file itself into the landing folder"
             )
+        for name, why in landed.misplaced:
+            context.log.warning(f"{name} not read: {why}")
         if landed.files_settling:
             context.log.info(
                 f"{landed.files_settling} file(s) modified in the last "
@@ -96,11 +118,13 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
             )
         failed = [r for r in reports if r.status == "failed"]
         metadata = {
+            "months": ", ".join(sorted(months)) if months else "all",
             "files_new": len(new),
             "files_already_ingested": sum(r.status == "already_ingested" for r in reports),
             "files_rejected": sum(r.status == "rejected" for r in reports),
             "symlinks_ignored": landed.symlinks_ignored,
             "files_settling": landed.files_settling,
+            "files_misplaced": len(landed.misplaced),
             "rows_read": sum(r.rows_read for r in new),
             "rows_loaded": sum(r.rows_loaded for r in new),
             "rows_quarantined": sum(r.rows_quarantined for r in new),
@@ -108,6 +132,10 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
             "reconciliation": MetadataValue.md(_reconciliation_markdown(new)),
             "quarantine_sample": MetadataValue.md(_quarantine_markdown(quarantined)),
         }
+        if landed.misplaced:
+            metadata["misplaced"] = MetadataValue.md(
+                "\n".join(f"- {name}: {why}" for name, why in landed.misplaced)
+            )
         if failed:
             # Files that hit an internal error stay un-ingested and are retried next run.
             raise Failure(

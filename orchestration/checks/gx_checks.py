@@ -75,18 +75,13 @@ def build_gx_check(model_name: str, table: str, suite_file: str) -> AssetChecksD
     return _gx_check
 
 
+def discover_suites(expectations_dir: Path = EXPECTATIONS_DIR) -> list[str]:
+    """Suite files in expectations/: each is named after the staging model it gates, so a new
+    feed's gate is a new JSON file, not code."""
+    return sorted(path.name for path in expectations_dir.glob("stg_*.json"))
+
+
 GX_CHECKS = [
-    build_gx_check(
-        "stg_raw__spot_checks", "staging.stg_raw__spot_checks", "stg_raw__spot_checks.json"
-    ),
-    build_gx_check(
-        "stg_raw__submission_metric_values",
-        "staging.stg_raw__submission_metric_values",
-        "stg_raw__submission_metric_values.json",
-    ),
-    build_gx_check(
-        "stg_raw__submission_task_progress",
-        "staging.stg_raw__submission_task_progress",
-        "stg_raw__submission_task_progress.json",
-    ),
+    build_gx_check(Path(suite).stem, f"staging.{Path(suite).stem}", suite)
+    for suite in discover_suites()
 ]

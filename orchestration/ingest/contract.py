@@ -14,10 +14,22 @@ import yaml
 
 from orchestration.settings import FEEDS_DIR
 
-COLUMN_TYPES = {"text", "date", "enum", "reference", "credit_code", "integer", "decimal"}
+COLUMN_TYPES = {
+    "text",
+    "date",
+    "datetime",
+    "enum",
+    "reference",
+    "credit_code",
+    "integer",
+    "decimal",
+    "boolean",
+}
 DUCKDB_TYPES = {
     "text": "VARCHAR",
     "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "boolean": "BOOLEAN",
     "enum": "VARCHAR",
     "reference": "VARCHAR",
     "credit_code": "VARCHAR",
@@ -39,20 +51,60 @@ class ColumnSpec:
     headers: tuple[str, ...]
     reference: str | None = None
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    keep_original: bool = False  # the raw table also keeps the text as delivered: <name>_original
 
     @property
     def duckdb_type(self) -> str:
         return DUCKDB_TYPES[self.type]
 
 
+# How yes/no is written in government exports, unless a column lists its own spellings.
+BOOLEAN_SPELLINGS = {
+    "true": ("是", "有", "Y", "YES", "TRUE", "1", "√", "✓"),
+    "false": ("否", "没有", "N", "NO", "FALSE", "0", "×", "✗"),
+}
+
+COMPARISONS = ("<", "<=", "=", ">=", ">")
+
+
 @dataclass(frozen=True)
 class RuleSpec:
-    """A cross-field rule: when every `when` column has its value, `require` must be filled."""
+    """A cross-field rule, one of two kinds:
+    - require: when every `when` column has its value, `require` must be filled;
+    - compare: `left op right`, checked when both are filled (the problem sits on `left`)."""
 
     name: str
     message: str
-    when: dict[str, str]
-    require: str
+    when: dict[str, str] = field(default_factory=dict)
+    require: str | None = None
+    left: str | None = None
+    op: str | None = None
+    right: str | None = None
+
+    @property
+    def columns(self) -> set[str]:
+        return {c for c in (*self.when, self.require, self.left, self.right) if c}
+
+
+@dataclass(frozen=True)
+class DeliverySpec:
+    """Where a delivery sits and what it covers: raw/<landing_dir>/[<source>/]<period>/<file>.
+    `grain` month (YYYY-MM) or day (YYYY-MM-DD); every row's `date_column` lies in the period;
+    `source_column`, when set, is named by the folder above the period."""
+
+    grain: str
+    date_column: str
+    source_column: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """The feed's Dagster schedule: at `cron` (Beijing time) it asks for the monthly partition
+    holding the day `period_lag_days` before the tick."""
+
+    cron: str
+    period_lag_days: int
+    description: str
 
 
 @dataclass(frozen=True)
@@ -66,12 +118,24 @@ class FeedContract:
     columns: tuple[ColumnSpec, ...]
     rules: tuple[RuleSpec, ...]
     empty_values: frozenset[str]
+    delivery: DeliverySpec
+    schedule: ScheduleSpec | None = None
 
     def column(self, name: str) -> ColumnSpec:
         for column in self.columns:
             if column.name == name:
                 return column
         raise KeyError(name)
+
+    @property
+    def table_columns(self) -> list[tuple[str, str]]:
+        """(name, DuckDB type) of the raw table's data columns, originals kept beside."""
+        columns = []
+        for column in self.columns:
+            columns.append((column.name, column.duckdb_type))
+            if column.keep_original:
+                columns.append((f"{column.name}_original", "VARCHAR"))
+        return columns
 
     @property
     def known_headers(self) -> frozenset[str]:
@@ -86,6 +150,11 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
     values = {str(k): tuple(str(v) for v in vs) for k, vs in (raw.get("values") or {}).items()}
     if raw["type"] == "enum" and not values:
         raise ContractError(f"column {raw['name']}: an enum column lists its values")
+    if raw["type"] == "boolean":
+        # YAML reads the keys true/false as booleans: str() gives True/False
+        values = {k.lower(): v for k, v in values.items()} or dict(BOOLEAN_SPELLINGS)
+        if set(values) != {"true", "false"}:
+            raise ContractError(f"column {raw['name']}: boolean values are keyed true and false")
     headers = tuple(raw.get("headers") or [raw["label"]])
     return ColumnSpec(
         name=raw["name"],
@@ -95,18 +164,53 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
         headers=headers if raw["label"] in headers else (raw["label"], *headers),
         reference=raw.get("reference"),
         values=values,
+        keep_original=bool(raw.get("keep_original", False)),
+    )
+
+
+def _rule(raw: dict[str, Any]) -> RuleSpec:
+    if "check" in raw:
+        check = raw["check"]
+        if check.get("op") not in COMPARISONS:
+            raise ContractError(f"rule {raw['name']}: op must be one of {COMPARISONS}")
+        return RuleSpec(
+            raw["name"], raw["message"], left=check["left"], op=check["op"], right=check["right"]
+        )
+    if "require" not in raw:
+        raise ContractError(f"rule {raw['name']}: a rule has `require` or `check`")
+    when = {k: str(v) for k, v in (raw.get("when") or {}).items()}
+    return RuleSpec(raw["name"], raw["message"], when=when, require=raw["require"])
+
+
+def _delivery(raw: dict[str, Any], names: set[str], types: dict[str, str]) -> DeliverySpec:
+    if not raw:
+        raise ContractError("a feed declares its `delivery` (grain, date_column)")
+    delivery = DeliverySpec(raw["grain"], raw["date_column"], raw.get("source_column"))
+    if delivery.grain not in ("month", "day"):
+        raise ContractError(f"delivery grain {delivery.grain!r}: month or day")
+    if types.get(delivery.date_column) not in ("date", "datetime"):
+        raise ContractError(f"delivery date_column {delivery.date_column!r}: a date column")
+    if delivery.source_column and delivery.source_column not in names:
+        raise ContractError(f"delivery source_column {delivery.source_column!r} is not a column")
+    return delivery
+
+
+def _schedule(raw: dict[str, Any] | None) -> ScheduleSpec | None:
+    if not raw:
+        return None
+    return ScheduleSpec(
+        cron=raw["cron"],
+        period_lag_days=int(raw.get("period_lag_days", 0)),
+        description=raw.get("description", ""),
     )
 
 
 def parse_contract(raw: dict[str, Any]) -> FeedContract:
     columns = tuple(_column(c) for c in raw["columns"])
     names = {c.name for c in columns}
-    rules = tuple(
-        RuleSpec(r["name"], r["message"], {k: str(v) for k, v in r["when"].items()}, r["require"])
-        for r in raw.get("rules") or []
-    )
+    rules = tuple(_rule(r) for r in raw.get("rules") or [])
     for rule in rules:
-        unknown = ({rule.require} | set(rule.when)) - names
+        unknown = rule.columns - names
         if unknown:
             raise ContractError(f"rule {rule.name}: unknown columns {sorted(unknown)}")
     key = tuple(raw.get("key") or [])
@@ -122,6 +226,8 @@ def parse_contract(raw: dict[str, Any]) -> FeedContract:
         columns=columns,
         rules=rules,
         empty_values=frozenset(str(v) for v in raw.get("empty_values") or [""]),
+        delivery=_delivery(raw.get("delivery") or {}, names, {c.name: c.type for c in columns}),
+        schedule=_schedule(raw.get("schedule")),
     )
 
 
@@ -130,3 +236,8 @@ def load_contract(feed: str, feeds_dir: Path = FEEDS_DIR) -> FeedContract:
     """The contract of `feed`, from orchestration/feeds/<feed>.yaml."""
     with (feeds_dir / f"{feed}.yaml").open(encoding="utf-8") as handle:
         return parse_contract(yaml.safe_load(handle))
+
+
+def feed_names(feeds_dir: Path = FEEDS_DIR) -> list[str]:
+    """Every feed with a contract file (references.yaml holds reference lists, not a feed)."""
+    return sorted(p.stem for p in feeds_dir.glob("*.yaml") if p.stem != "references")

@@ -11,7 +11,11 @@ import os
 import stat
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -56,3 +60,10 @@ def scan(folder: Path, settle_seconds: float, changed_after_ns: int = 0) -> Land
             else:
                 ready.append(path)
     return Landing(tuple(sorted(ready)), tuple(sorted(symlinks)), tuple(sorted(settling)))
+
+
+def received_at(path: Path) -> datetime:
+    """When a file landed: its modification time as the upload or mail gateway set it, in
+    Beijing time (naive), which is what due dates and delivery calendars are written in."""
+    stamp = path.lstat().st_mtime
+    return datetime.fromtimestamp(stamp, LOCAL_TIME).replace(tzinfo=None, microsecond=0)

@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import pyarrow as pa
@@ -21,6 +21,7 @@ import pyarrow as pa
 from orchestration import settings
 from orchestration.ingest import file_store, landing
 from orchestration.ingest.contract import FeedContract
+from orchestration.ingest.delivery import Slot, slot_of
 from orchestration.ingest.errors import FileRejected
 from orchestration.ingest.file_names import display_path
 from orchestration.ingest.readers import read_table
@@ -61,6 +62,11 @@ create table if not exists raw.ingested_files (
     primary key (feed, sha256),
     check (rows_read = rows_loaded + rows_quarantined)
 );
+-- the delivery slot (docs/architecture.md): which source and period the file covers, and
+-- when it was received; added after the first release, so older warehouses gain them here
+alter table raw.ingested_files add column if not exists delivery_source varchar;
+alter table raw.ingested_files add column if not exists delivery_period varchar;
+alter table raw.ingested_files add column if not exists received_at timestamp;
 create table if not exists raw.quarantine (
     feed varchar not null,
     source_file varchar not null,
@@ -94,20 +100,28 @@ class FileReport:
 @dataclass(frozen=True)
 class FeedIngestion:
     """One pass over a feed's landing folder: a report per file read, and the files left
-    alone (symbolic links, never read; files still settling, read by a later pass)."""
+    alone: symbolic links (never read), files still settling (read by a later pass) and
+    misplaced files outside the landing layout (path and reason; read once moved into a
+    delivery folder, so they are left in place and reported by every pass until then)."""
 
     reports: list[FileReport]
     symlinks_ignored: int
     files_settling: int
+    misplaced: list[tuple[str, str]]
 
 
 def ensure_tables(conn: duckdb.DuckDBPyConnection, contract: FeedContract) -> None:
+    """The bookkeeping tables and the feed's table; a column added to the contract later is
+    added to an existing table (null in the rows loaded before)."""
     conn.execute(BOOKKEEPING_DDL)
     schema = contract.table.split(".")[0]
-    columns = [f"{c.name} {c.duckdb_type}" for c in contract.columns]
-    columns += [f"{name} {ddl}" for name, ddl in LINEAGE_COLUMNS.items()]
+    data_columns = [f"{name} {ddl}" for name, ddl in contract.table_columns]
+    lineage = [f"{name} {ddl}" for name, ddl in LINEAGE_COLUMNS.items()]
     conn.execute(f"create schema if not exists {schema}")
-    conn.execute(f"create table if not exists {contract.table} ({', '.join(columns)})")
+    columns = ", ".join(data_columns + lineage)
+    conn.execute(f"create table if not exists {contract.table} ({columns})")
+    for column in data_columns:
+        conn.execute(f"alter table {contract.table} add column if not exists {column}")
 
 
 def landed_files(
@@ -129,30 +143,38 @@ def already_ingested(conn: duckdb.DuckDBPyConnection, feed: str, sha256: str) ->
 
 
 def _drop_known_keys(
-    conn: duckdb.DuckDBPyConnection, contract: FeedContract, good: list[GoodRow]
+    conn: duckdb.DuckDBPyConnection, contract: FeedContract, good: list[GoodRow], slot: Slot
 ) -> tuple[list[GoodRow], list[BadRow]]:
-    """A key already loaded from another file is a duplicate delivery, not a new row."""
-    if not contract.key or not good:
+    """A key already loaded from another delivery slot is a duplicate delivery, not a new
+    row. Rows of earlier files in the same slot do not count: a corrected re-delivery
+    repeats them on purpose and replaces them."""
+    keyed = [r for r in good if all(r.values[k] is not None for k in contract.key)]
+    if not contract.key or not keyed:
         return good, []
-    keys = pa.table({k: [str(r.values[k]) for r in good] for k in contract.key})
+    keys = pa.table({k: [str(r.values[k]) for r in keyed] for k in contract.key})
     join = " and ".join(f"t.{k}::varchar = n.{k}" for k in contract.key)
     conn.register("new_keys", keys)
     try:
         found = conn.execute(
             f"select {', '.join('n.' + k for k in contract.key)}, t._source_file, t._source_row "
-            f"from {contract.table} t join new_keys n on {join}"
+            f"from {contract.table} t join new_keys n on {join} "
+            "join raw.ingested_files f on f.feed = ? and f.sha256 = t._source_sha256 "
+            "where f.delivery_period is distinct from ? "
+            "or f.delivery_source is distinct from ?",
+            [contract.feed, slot.period, slot.source],
         ).fetchall()
     finally:
         conn.unregister("new_keys")
     if not found:
         return good, []
     width = len(contract.key)
+    keyed_ids = {id(r) for r in keyed}
     known = {tuple(row[:width]): (row[width], row[width + 1]) for row in found}
     labels = "/".join(contract.column(k).label for k in contract.key)
     kept, dropped = [], []
     for row in good:
         key = tuple(str(row.values[k]) for k in contract.key)
-        if key in known:
+        if key in known and id(row) in keyed_ids:
             source, line = known[key]
             message = f"duplicate {labels} {'/'.join(key)}: already loaded from {source} row {line}"
             dropped.append(
@@ -211,25 +233,36 @@ def record_file(
     sheet: str | None = None,
     encoding: str | None = None,
     header_map: dict[str, str] | None = None,
+    slot: Slot | None = None,
+    received: datetime | None = None,
 ) -> None:
     """The file's row in raw.ingested_files; `counts` are read, loaded, quarantined (its CHECK
-    constraint refuses a row where they do not add up)."""
+    constraint refuses a row where they do not add up). `slot` and `received` say which
+    delivery it is (feeds; submissions keep their own versions)."""
+    read, loaded, quarantined = counts
+    record = {
+        "feed": feed,
+        "sha256": sha256,
+        "source_file": source_file,
+        "file_bytes": stored.stat().st_size,
+        "status": status,
+        "rows_read": read,
+        "rows_loaded": loaded,
+        "rows_quarantined": quarantined,
+        "reason": reason,
+        "sheet": sheet,
+        "encoding": encoding,
+        "header_map": json.dumps(header_map, ensure_ascii=False) if header_map else None,
+        "stored_path": str(stored),
+        "ingested_at": ingested_at,
+        "delivery_source": slot.source if slot else None,
+        "delivery_period": slot.period if slot else None,
+        "received_at": received,
+    }
+    columns = ", ".join(record)
     conn.execute(
-        "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            feed,
-            sha256,
-            source_file,
-            stored.stat().st_size,
-            status,
-            *counts,
-            reason,
-            sheet,
-            encoding,
-            json.dumps(header_map, ensure_ascii=False) if header_map else None,
-            str(stored),
-            ingested_at,
-        ],
+        f"insert into raw.ingested_files ({columns}) values ({', '.join('?' * len(record))})",
+        list(record.values()),
     )
 
 
@@ -240,7 +273,7 @@ def _insert_good(
     lineage: dict[str, object],
 ) -> None:
     data: dict[str, list[object]] = {
-        c.name: [r.values[c.name] for r in rows] for c in contract.columns
+        name: [r.values[name] for r in rows] for name, _ in contract.table_columns
     }
     data["_source_row"] = [r.row_number for r in rows]
     data["_raw_record"] = [r.raw_json for r in rows]
@@ -276,8 +309,13 @@ def ingest_file(
     path: Path,
     raw_dir: Path,
     store_dir: Path,
+    slot: Slot | None = None,
 ) -> FileReport:
-    """Ingest one file. Never raises for bad data: the report says what happened."""
+    """Ingest one file of delivery `slot` (default: read from where the file lies; a file
+    outside the landing layout raises FileRejected). Never raises for bad data: the report
+    says what happened."""
+    if slot is None:
+        slot = slot_of(contract, _below_landing(contract, path, raw_dir))
     started = time.perf_counter()
     source_file = display_path(path.relative_to(raw_dir).as_posix())
     sha256 = file_store.sha256_of(path)  # cheap check first: most files were seen before
@@ -299,6 +337,7 @@ def ingest_file(
 
     if already_ingested(conn, contract.feed, sha256):
         return report("already_ingested", 0, 0, 0, None)
+    received = landing.received_at(path)
     # From here on only the stored copy is read: what is loaded is what the hash names.
     sha256, stored = file_store.keep(path, store_dir)
     if already_ingested(conn, contract.feed, sha256):  # it changed into a known file meanwhile
@@ -313,7 +352,7 @@ def ingest_file(
         table = read_table(stored, contract.known_headers)
         sheet, encoding = table.sheet, table.encoding
         try:
-            validated = validate_rows(contract, table)
+            validated = validate_rows(contract, table, slot)
             good, bad, header_map = validated.good, validated.bad, validated.header_map
         except MissingColumns as missing:
             # The file is readable but not this feed's layout: keep every row, each with the reason.
@@ -330,7 +369,7 @@ def ingest_file(
     }
     conn.begin()
     try:
-        good, duplicates = _drop_known_keys(conn, contract, good)
+        good, duplicates = _drop_known_keys(conn, contract, good, slot)
         bad = sorted(bad + duplicates, key=lambda r: r.row_number)
         _insert_good(conn, contract, good, lineage)
         _insert_bad(conn, contract.feed, bad, lineage)
@@ -348,6 +387,8 @@ def ingest_file(
             sheet,
             encoding,
             header_map,
+            slot,
+            received,
         )
         conn.commit()
     except Exception:
@@ -356,15 +397,20 @@ def ingest_file(
     return report(status, len(good) + len(bad), len(good), len(bad), reason)
 
 
+def _below_landing(contract: FeedContract, path: Path, raw_dir: Path) -> PurePosixPath:
+    return PurePosixPath(path.relative_to(raw_dir / contract.landing_dir).as_posix())
+
+
 def ingest_feed(
     conn: duckdb.DuckDBPyConnection,
     contract: FeedContract,
     raw_dir: Path,
     store_dir: Path,
     settle_seconds: float | None = None,
+    months: frozenset[str] | None = None,
 ) -> list[FileReport]:
     """Ingest every new, ready file of the feed (ingest_landed, without the counts)."""
-    return ingest_landed(conn, contract, raw_dir, store_dir, settle_seconds).reports
+    return ingest_landed(conn, contract, raw_dir, store_dir, settle_seconds, months).reports
 
 
 def ingest_landed(
@@ -373,16 +419,26 @@ def ingest_landed(
     raw_dir: Path,
     store_dir: Path,
     settle_seconds: float | None = None,
+    months: frozenset[str] | None = None,
 ) -> FeedIngestion:
-    """Ingest every new, ready file of the feed. One file's failure never stops the others.
+    """Ingest every new, ready file of the feed, or with `months` (YYYY-MM partitions) those
+    whose delivery period lies in one of them. One file's failure never stops the others.
     Symbolic links are counted, never read; settling files are counted and left for the next
     run. `settle_seconds` defaults to settings.settle_seconds()."""
     ensure_tables(conn, contract)
     landed = landed_files(contract, raw_dir, settle_seconds)
     reports = []
+    misplaced = []
     for path in landed.ready:
         try:
-            reports.append(ingest_file(conn, contract, path, raw_dir, store_dir))
+            slot = slot_of(contract, _below_landing(contract, path, raw_dir))
+        except FileRejected as error:
+            misplaced.append((display_path(path.relative_to(raw_dir).as_posix()), str(error)))
+            continue
+        if months is not None and slot.month not in months:
+            continue
+        try:
+            reports.append(ingest_file(conn, contract, path, raw_dir, store_dir, slot))
         except Exception as error:  # a bug or a database fault: record it, go on
             reports.append(
                 FileReport(
@@ -397,4 +453,4 @@ def ingest_landed(
                     0.0,
                 )
             )
-    return FeedIngestion(reports, len(landed.symlinks), len(landed.settling))
+    return FeedIngestion(reports, len(landed.symlinks), len(landed.settling), misplaced)

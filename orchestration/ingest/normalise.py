@@ -91,6 +91,38 @@ def parse_date(raw: CellValue) -> Parsed:
     return None, f"'{text}' is not a date (expected e.g. 2015-03-17, 2015/3/17, 2015年3月17日)"
 
 
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_datetime(raw: CellValue) -> Parsed:
+    """A moment as exported by ticket systems: 2015-03-07 14:22[:05], 2015/3/7 14:22,
+    2015年3月7日 14:22, an Excel datetime or serial with a fraction; a bare date is midnight."""
+    if isinstance(raw, datetime):
+        return raw.replace(tzinfo=None, microsecond=0), None
+    if isinstance(raw, date):
+        return datetime.combine(raw, datetime.min.time()), None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        day, problem = _date_from_number(int(raw))
+        if problem or not isinstance(day, date):
+            return None, problem
+        seconds = round((float(raw) - int(raw)) * 86400)
+        return datetime.combine(day, datetime.min.time()) + timedelta(seconds=seconds), None
+    text = normalise_text(raw).replace("T", " ")
+    day_text, _, time_text = text.partition(" ")
+    day, problem = parse_date(day_text)
+    if problem or not isinstance(day, date):
+        return None, f"'{text}' is not a date and time (expected e.g. 2015-03-07 14:22)"
+    if not time_text.strip():
+        return datetime.combine(day, datetime.min.time()), None
+    match = _TIME.match(time_text.strip())
+    if not match:
+        return None, f"'{text}' has no readable time (expected e.g. 2015-03-07 14:22)"
+    hour, minute, second = (int(part or 0) for part in match.groups())
+    if hour > 23 or minute > 59 or second > 59:
+        return None, f"'{text}' is not a valid time of day"
+    return datetime(day.year, day.month, day.day, hour, minute, second), None
+
+
 def read_number(raw: CellValue) -> tuple[float | None, bool, str | None]:
     """A finite number, whether it carried a % sign, and why not when it is not one.
 
@@ -204,9 +236,25 @@ def _enum_parser(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
     return parse
 
 
+def _boolean_parser(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
+    lookup = {match_key(v): key == "true" for key, vs in column.values.items() for v in vs}
+    allowed = "/".join(column.values["true"][:1] + column.values["false"][:1])
+
+    def parse(raw: CellValue) -> Parsed:
+        if isinstance(raw, bool):
+            return raw, None
+        value = lookup.get(match_key(str(raw)))
+        if value is None:
+            return None, f"'{normalise_text(raw)}' is not yes or no ({allowed})"
+        return value, None
+
+    return parse
+
+
 _SIMPLE_PARSERS: dict[str, Callable[[CellValue], Parsed]] = {
     "text": parse_text,
     "date": parse_date,
+    "datetime": parse_datetime,
     "integer": parse_integer,
     "decimal": parse_decimal,
     "credit_code": parse_credit_code,
@@ -218,4 +266,6 @@ def parser_for(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
         return _reference_parser(column)
     if column.type == "enum":
         return _enum_parser(column)
+    if column.type == "boolean":
+        return _boolean_parser(column)
     return _SIMPLE_PARSERS[column.type]

@@ -69,6 +69,28 @@ def _find_header(rows: list[tuple[CellValue, ...]], known_headers: frozenset[str
     return best_index
 
 
+def _two_row_headers(
+    top: tuple[CellValue, ...], sub: tuple[CellValue, ...], known_headers: frozenset[str]
+) -> tuple[str, ...] | None:
+    """Headers of a two-row layout, e.g. 行政区划 merged over 市 | 县区, read as `top/sub`
+    (行政区划/市, 行政区划/县区); None when `sub` is not a header row. A merged top cell is
+    blank over the columns it spans, so it is carried right; `sub` counts as a header row
+    when one of its combined names is a known header."""
+    known = {clean_header(h) for h in known_headers}
+    width = max(len(top), len(sub))
+    tops = [clean_header(top[i]) if i < len(top) else "" for i in range(width)]
+    subs = [clean_header(sub[i]) if i < len(sub) else "" for i in range(width)]
+    carried, headers, combined = "", [], []
+    for top_text, sub_text in zip(tops, subs, strict=True):
+        carried = top_text or carried
+        if sub_text and carried:
+            combined.append(f"{carried}/{sub_text}")
+            headers.append(combined[-1])
+        else:
+            headers.append(top_text or sub_text)
+    return tuple(headers) if any(h in known for h in combined) else None
+
+
 def _table(
     rows: list[tuple[CellValue, ...]],
     row_numbers: list[int],
@@ -78,6 +100,10 @@ def _table(
 ) -> SourceTable:
     header_index = _find_header(rows, known_headers)
     headers = tuple(clean_header(v) for v in rows[header_index])
+    if header_index + 1 < len(rows):
+        combined = _two_row_headers(rows[header_index], rows[header_index + 1], known_headers)
+        if combined is not None:
+            header_index, headers = header_index + 1, combined
     body = []
     for values, number in zip(
         rows[header_index + 1 :], row_numbers[header_index + 1 :], strict=True

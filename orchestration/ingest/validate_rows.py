@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from datetime import date, datetime
+from typing import Any, TypeVar
 
-from orchestration.ingest.contract import FeedContract
+from orchestration.ingest.contract import FeedContract, RuleSpec
+from orchestration.ingest.delivery import Slot
 from orchestration.ingest.normalise import normalise_text, parser_for
 from orchestration.ingest.readers import CellValue, SourceTable, clean_header
 
@@ -51,8 +53,11 @@ class MissingColumns(Exception):
     """Required columns are absent: every row of the file is quarantined with this reason."""
 
 
-def map_headers(contract: FeedContract, headers: tuple[str, ...]) -> dict[str, int]:
-    """Contract column name → index of the delivered column that carries it."""
+def map_headers(
+    contract: FeedContract, headers: tuple[str, ...], provided: frozenset[str] = frozenset()
+) -> dict[str, int]:
+    """Contract column name → index of the delivered column that carries it. Columns in
+    `provided` (filled from the delivery folder) may be absent."""
     positions = {header: index for index, header in enumerate(headers) if header}
     mapping: dict[str, int] = {}
     for column in contract.columns:
@@ -61,7 +66,11 @@ def map_headers(contract: FeedContract, headers: tuple[str, ...]) -> dict[str, i
             if index is not None:
                 mapping[column.name] = index
                 break
-    missing = [c.label for c in contract.columns if c.required and c.name not in mapping]
+    missing = [
+        c.label
+        for c in contract.columns
+        if c.required and c.name not in mapping and c.name not in provided
+    ]
     if missing:
         raise MissingColumns(f"required columns missing: {', '.join(missing)}")
     return mapping
@@ -93,8 +102,42 @@ def _memoised(parse: Callable[[CellValue], T]) -> Callable[[CellValue], T]:
     return parse_once
 
 
-def validate_rows(contract: FeedContract, table: SourceTable) -> ValidatedTable:
-    mapping = map_headers(contract, table.headers)
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    "=": lambda a, b: a == b,
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+}
+
+
+def _broken_rule(rule: RuleSpec, values: dict[str, object]) -> str | None:
+    """The column a broken rule points at, or None when the rule holds."""
+    if rule.require is not None:
+        applies = all(values.get(k) == v for k, v in rule.when.items())
+        return rule.require if applies and values.get(rule.require) in (None, "") else None
+    assert rule.left and rule.right and rule.op
+    left, right = values.get(rule.left), values.get(rule.right)
+    if left is None or right is None:
+        return None
+    if isinstance(left, datetime) != isinstance(right, datetime):  # a date against a moment
+        left, right = _as_day(left), _as_day(right)
+    return None if _COMPARE[rule.op](left, right) else rule.left
+
+
+def _as_day(value: object) -> object:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def validate_rows(
+    contract: FeedContract, table: SourceTable, slot: Slot | None = None
+) -> ValidatedTable:
+    """Parse every row of `table` by the contract. With the file's delivery `slot`, the
+    source column is filled from (or checked against) the source folder and every row's
+    delivery date must lie in the slot's period."""
+    source_column = contract.delivery.source_column if slot and slot.source else None
+    provided = frozenset({source_column} if source_column else ())
+    mapping = map_headers(contract, table.headers, provided)
     parsers = {c.name: _memoised(parser_for(c)) for c in contract.columns if c.name in mapping}
     empty = contract.empty_values
     is_empty = _memoised(lambda raw: raw is None or normalise_text(raw) in empty)
@@ -107,6 +150,14 @@ def validate_rows(contract: FeedContract, table: SourceTable) -> ValidatedTable:
         for column in contract.columns:
             index = mapping.get(column.name)
             raw = row.values[index] if index is not None else None
+            if column.keep_original:
+                values[f"{column.name}_original"] = None if is_empty(raw) else str(raw)
+            if is_empty(raw) and column.name == source_column:
+                assert slot is not None and slot.source_folder is not None
+                values[column.name] = slot.source  # the folder names it for every row
+                if column.keep_original:
+                    values[f"{column.name}_original"] = slot.source_folder
+                continue
             if is_empty(raw):
                 values[column.name] = None
                 if column.required:
@@ -114,18 +165,38 @@ def validate_rows(contract: FeedContract, table: SourceTable) -> ValidatedTable:
                     problems.append(CellProblem(column.name, cell, f"{column.label} is empty"))
                 continue
             value, problem = parsers[column.name](raw)
+            cell = table.cell(index, row.row_number) if index is not None else None
             if problem:
-                cell = table.cell(index, row.row_number)
                 problems.append(CellProblem(column.name, cell, f"{column.label}: {problem}"))
+            elif column.name == source_column and slot and value != slot.source:
+                problems.append(
+                    CellProblem(
+                        column.name,
+                        cell,
+                        f"{column.label} '{normalise_text(raw)}' does not match the delivery "
+                        f"folder '{slot.source_folder}'",
+                    )
+                )
+            elif slot and column.name == contract.delivery.date_column:
+                day = _as_day(value)
+                if isinstance(day, date) and not slot.covers(day):
+                    problems.append(
+                        CellProblem(
+                            column.name,
+                            cell,
+                            f"{column.label} {day} is outside the delivery period "
+                            f"{slot.period} of its folder",
+                        )
+                    )
             values[column.name] = value
         for rule in contract.rules:
-            applies = all(values.get(k) == v for k, v in rule.when.items())
-            if applies and values.get(rule.require) in (None, ""):
-                index = mapping.get(rule.require)
+            broken = _broken_rule(rule, values)
+            if broken is not None:
+                index = mapping.get(broken)
                 cell = table.cell(index, row.row_number) if index is not None else None
-                problems.append(CellProblem(rule.require, cell, rule.message))
-        if contract.key and not problems:
-            key = tuple(values[k] for k in contract.key)
+                problems.append(CellProblem(broken, cell, rule.message))
+        key = tuple(values[k] for k in contract.key)
+        if contract.key and not problems and None not in key:  # rows without a key: no check
             if key in seen_keys:
                 labels = "/".join(contract.column(k).label for k in contract.key)
                 shown = key[0] if len(key) == 1 else key

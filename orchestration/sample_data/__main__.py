@@ -10,6 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from orchestration.sample_data.common import FeedGenerator
+from orchestration.sample_data.complaints import generate_complaints
+from orchestration.sample_data.construction_acceptance import generate_construction_acceptance
+from orchestration.sample_data.incidents import generate_incidents
+from orchestration.sample_data.service_satisfaction import generate_service_satisfaction
+from orchestration.sample_data.special_equipment import generate_special_equipment
 from orchestration.sample_data.spot_checks import generate_spot_checks
 from orchestration.sample_data.submissions import generate_submissions
 from orchestration.settings import raw_dir
@@ -17,6 +22,11 @@ from orchestration.settings import raw_dir
 # New feeds plug in here; every generator takes the same arguments.
 GENERATORS: dict[str, FeedGenerator] = {
     "spot_checks": generate_spot_checks,
+    "construction_acceptance": generate_construction_acceptance,
+    "special_equipment": generate_special_equipment,
+    "complaints": generate_complaints,
+    "incidents": generate_incidents,
+    "service_satisfaction": generate_service_satisfaction,
     "submissions": generate_submissions,
 }
 

@@ -4,17 +4,14 @@ seconds left for the next pass) on the submissions folder, and when a file was r
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from orchestration.ingest import landing
-from orchestration.ingest.landing import Landing
+from orchestration.ingest.landing import LOCAL_TIME, Landing, received_at
 
 __all__ = ["LOCAL_TIME", "SUBMISSIONS_DIR", "Landing", "received_at", "scan"]
 
 SUBMISSIONS_DIR = "submissions"
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
 def scan(raw_dir: Path, settle_seconds: float, changed_after_ns: int = 0) -> Landing:
@@ -22,10 +19,3 @@ def scan(raw_dir: Path, settle_seconds: float, changed_after_ns: int = 0) -> Lan
     whose inode changed since then (the sensor's cursor; a change at exactly that time is
     listed again rather than missed)."""
     return landing.scan(raw_dir / SUBMISSIONS_DIR, settle_seconds, changed_after_ns)
-
-
-def received_at(path: Path) -> datetime:
-    """When the file landed: its modification time as the upload or mail gateway set it,
-    in Beijing time (naive), which is what due dates are written in."""
-    stamp = path.lstat().st_mtime
-    return datetime.fromtimestamp(stamp, LOCAL_TIME).replace(tzinfo=None, microsecond=0)

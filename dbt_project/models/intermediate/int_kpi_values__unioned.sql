@@ -2,7 +2,12 @@
 -- the same columns; adding a KPI means adding its model to this list (docs/architecture.md).
 
 {% set kpi_models = [
-    'int_kpi__manufacturing_pass_rate',
+    'int_kpi__spot_checks',
+    'int_kpi__construction_acceptance',
+    'int_kpi__special_equipment',
+    'int_kpi__complaints',
+    'int_kpi__incidents',
+    'int_kpi__service_satisfaction',
     'int_kpi__submitted_metrics',
 ] %}
 

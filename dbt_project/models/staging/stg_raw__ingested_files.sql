@@ -17,6 +17,9 @@ select
     rows_quarantined,
     reason as rejection_reason,
     stored_path,
-    ingested_at
+    ingested_at,
+    delivery_source,
+    delivery_period,
+    received_at
 
 from source
