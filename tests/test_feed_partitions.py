@@ -23,7 +23,7 @@ HEADER = "序号,抽样编号,抽样日期,县区,受检单位,产品名称,检�
 
 def test_every_contract_is_a_partitioned_asset_with_a_job_and_a_schedule() -> None:
     defs = build_definitions()
-    assert FEEDS == feed_names() and "spot_checks" in FEEDS
+    assert feed_names() == FEEDS and "spot_checks" in FEEDS
     graph = defs.resolve_asset_graph()
     for feed in FEEDS:
         node = graph.get(AssetKey(["raw", feed]))

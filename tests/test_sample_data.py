@@ -131,7 +131,8 @@ def test_layout_and_counts(clean):
     streams = [row["stream_code"] for row in load_seed("ref_spot_check_streams")]
     assert len(summary.files) == 12 * len(streams)
     for path in summary.files:
-        assert path.parent == out / "spot_checks"
+        stream = path.stem.split("_", 1)[1]
+        assert path.parent == out / "spot_checks" / stream / path.name[:7]
         assert re.fullmatch(r"\d{4}-\d{2}_[a-z]+\.(csv|xlsx)", path.name)
         assert len(read_rows(path)) == summary.rows_per_file[path]
     per_stream = Counter()
@@ -255,16 +256,17 @@ def test_xlsx_and_gb18030_files(clean):
 
 def test_rewrites_own_files_and_keeps_others(tmp_path):
     landing = tmp_path / "spot_checks"
-    landing.mkdir()
-    (landing / "2015-03_manufacturing.csv").write_text("stale", encoding="utf-8")
-    (landing / "delivered_by_department.xlsx").write_bytes(b"keep")
+    slot = landing / "manufacturing" / "2015-03"
+    slot.mkdir(parents=True)
+    (slot / "2015-03_manufacturing.csv").write_text("stale", encoding="utf-8")
+    (slot / "delivered_by_department.xlsx").write_bytes(b"keep")
     (tmp_path / "other_feed.csv").write_text("keep", encoding="utf-8")
     summary = generate_spot_checks(tmp_path, [YEAR], scale=0.02, error_rate=0.0)
-    assert (landing / "2015-03_manufacturing.csv").read_text(encoding="utf-8").startswith("序号")
-    assert (landing / "delivered_by_department.xlsx").read_bytes() == b"keep"
+    assert (slot / "2015-03_manufacturing.csv").read_text(encoding="utf-8").startswith("序号")
+    assert (slot / "delivered_by_department.xlsx").read_bytes() == b"keep"
     assert (tmp_path / "other_feed.csv").read_text(encoding="utf-8") == "keep"
-    leftovers = {p.name for p in landing.iterdir()} - {p.name for p in summary.files}
-    assert leftovers == {"delivered_by_department.xlsx"}
+    written = {p for p in landing.rglob("*") if p.is_file()}
+    assert written - set(summary.files) == {slot / "delivered_by_department.xlsx"}
 
 
 def test_pass_rates_in_plausible_ranges(tmp_path):
@@ -287,9 +289,10 @@ def test_cli(tmp_path, capsys):
     assert code == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == len(GENERATORS)  # one summary line per feed
-    assert lines[0].startswith("spot_checks: 60 files")
-    assert lines[1].startswith("submissions: ")
-    assert (tmp_path / "spot_checks" / "2015-01_food.csv").exists()
+    by_feed = {line.split(":", 1)[0]: line for line in lines}
+    assert set(by_feed) == set(GENERATORS)
+    assert by_feed["spot_checks"].startswith("spot_checks: 60 files")
+    assert (tmp_path / "spot_checks" / "food" / "2015-01" / "2015-01_food.csv").exists()
     assert any((tmp_path / "submissions" / "2015").glob("2015Y_*.xlsx"))
 
 

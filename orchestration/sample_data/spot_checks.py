@@ -770,8 +770,9 @@ def generate_spot_checks(
     seed: int = 20151209,
     error_rate: float = 0.01,
 ) -> GenerationSummary:
-    """Write `<out_dir>/spot_checks/<YYYY-MM>_<stream>.{csv,xlsx}` for every stream and month
-    of `years`, each with its modification time set to its delivery time (delivered_at).
+    """Write `<out_dir>/spot_checks/<stream>/<YYYY-MM>/<YYYY-MM>_<stream>.{csv,xlsx}` for every
+    stream and month of `years`, each with its modification time set to its delivery time
+    (delivered_at).
     Files are rewritten in place; nothing else in `out_dir` is touched."""
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -831,7 +832,10 @@ def generate_spot_checks(
                     use_date_cells=as_xlsx,
                 )
                 table = _table(contract, rows)
-                path = landing / f"{year}-{month:02d}_{stream}.{profile.file_type}"
+                path = (
+                    landing / stream / f"{year}-{month:02d}" / f"{year}-{month:02d}_{stream}"
+                    f".{profile.file_type}"
+                )
                 if as_xlsx:
                     title = f"廊坊市{year}年{month}月{stream_row['stream_name']}抽查结果"
                     _write_xlsx(path, title, header, table)

@@ -1,0 +1,663 @@
+"""Sample construction acceptance files (建设工程竣工验收汇总), one per month, as 市建设局
+compiles them from the county and city quality supervision stations (质量监督站).
+
+Layout (docs/feeds/construction_acceptance.md): `raw/construction_acceptance/<YYYY-MM>/<file>`.
+Volumes at scale 1 (basis in the docs): about 1,100 单位工程 accepted a year — 房建 900,
+市政 130, 水利 40, 交通 35 — growing 4 % a year, with a year-end peak. About 1–2 % of first
+acceptances are refused (不合格, with the reason) and most are accepted again 3–10 weeks later.
+The three records of the 工程质量终身责任 system depend on when a project started: projects
+started before the system (建质〔2014〕124号, September 2014) often lack one of them.
+
+Each month's file is delivered on the 10th of the next month (its modification time, Beijing
+time); in every year one month is delivered again on the 22nd as a corrected file (…_更正)
+in the same folder: missing flags filled in, an area corrected, one forgotten project added,
+and the rows the first file got wrong fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestration.ingest.contract import load_contract
+from orchestration.reference import load_seed
+from orchestration.sample_data.common import (
+    Enterprise,
+    EnterpriseRegistry,
+    GenerationSummary,
+    allocate,
+    date_variant,
+    division_code,
+    rng_for,
+    working_days,
+    write_csv,
+)
+from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from orchestration.sample_data.submissions import set_received
+
+FEED = "construction_acceptance"
+DELIVERY_DAY = 10  # a month's summary arrives on the 10th of the next month
+CORRECTION_DAY = 22  # the corrected file of the year's re-delivered month
+# 建质〔2014〕124号 (五方责任主体项目负责人质量终身责任追究暂行办法) took effect in September 2014.
+LIFETIME_SYSTEM_START = dt.date(2014, 9, 1)
+# Completions peak before winter and at year end; little is accepted around Spring Festival.
+MONTH_WEIGHTS = (0.45, 0.35, 0.7, 0.85, 1.0, 1.1, 1.0, 0.9, 1.05, 1.15, 1.5, 1.95)
+GROWTH_PER_YEAR = 0.04
+BASE_YEAR = 2015
+
+ERROR_KINDS = (
+    "unknown_county",
+    "unknown_project_type",
+    "unknown_verdict",
+    "bad_date",
+    "outside_period",
+    "fail_without_reason",
+    "started_after_accepted",
+    "bad_flag",
+)
+UNKNOWN_COUNTIES = ("燕郊", "北京市通州区", "廊坊市", "天津市武清区")
+UNKNOWN_TYPES = ("装饰装修", "园林绿化", "其他", "人防工程")
+UNKNOWN_VERDICTS = ("基本合格", "待复查", "暂缓验收", "见验收报告")
+BAD_FLAGS = ("待补", "部分", "补签中", "?")
+
+
+@dataclass(frozen=True)
+class TypeProfile:
+    """One 工程类别: volume, spellings, how long it builds and how acceptance goes."""
+
+    code: str
+    prefix: str
+    per_year: int
+    spellings: tuple[tuple[str, float], ...]
+    build_months: tuple[int, int]
+    refusal_rate: float
+    flag_shortfall: float  # extra chance a record is missing (water/transport have own systems)
+    reasons: tuple[str, ...]
+
+
+TYPES: tuple[TypeProfile, ...] = (
+    TypeProfile(
+        "building",
+        "JZ",
+        900,
+        (("房建", 0.4), ("房屋建筑工程", 0.4), ("建筑工程", 0.2)),
+        (14, 36),
+        0.012,
+        0.0,
+        (
+            "外墙外保温系统节能检测不符合要求",
+            "室内环境污染物浓度检测超标（甲醛）",
+            "屋面防水渗漏，需整改后复验",
+            "楼梯栏杆高度不符合规范要求",
+            "混凝土结构实体强度检测不合格",
+            "工程技术资料不全，资料与实体不符",
+        ),
+    ),
+    TypeProfile(
+        "municipal",
+        "SZ",
+        130,
+        (("市政", 0.35), ("市政基础设施工程", 0.45), ("市政工程", 0.2)),
+        (5, 14),
+        0.015,
+        0.0,
+        (
+            "沥青路面压实度不足",
+            "雨水管道闭水试验不合格",
+            "检查井井盖高差超标",
+            "工程技术资料不全",
+        ),
+    ),
+    TypeProfile(
+        "water",
+        "SL",
+        40,
+        (("水利", 0.4), ("水利工程", 0.6)),
+        (4, 16),
+        0.02,
+        0.05,
+        ("堤身填筑压实度不足", "混凝土抗压强度不满足设计要求", "闸门启闭试验不合格"),
+    ),
+    TypeProfile(
+        "transport",
+        "JT",
+        35,
+        (("交通", 0.3), ("公路工程", 0.5), ("交通工程", 0.2)),
+        (6, 20),
+        0.02,
+        0.05,
+        ("路面平整度检测不合格", "桥梁伸缩缝安装不符合要求", "交安设施不完善"),
+    ),
+)
+
+# Where building happens: the Beijing-facing counties (燕郊 in 三河, 固安, 香河, 大厂) and the
+# city districts build most; unknown or new codes get the neutral weight 1.0.
+COUNTY_WEIGHTS = {
+    "131082": 2.0,  # 三河 (燕郊)
+    "131022": 1.6,  # 固安
+    "131003": 1.4,  # 广阳
+    "131002": 1.2,  # 安次
+    "131024": 1.2,  # 香河
+    "131081": 1.0,  # 霸州
+    "131028": 0.8,  # 大厂
+    "131023": 0.7,  # 永清
+    "131026": 0.6,  # 文安
+    "131025": 0.6,  # 大城
+    "LFKFQ": 1.0,
+}
+# The city station supervises the two districts and the development zone itself.
+CITY_STATION_COUNTIES = {"131002", "131003", "LFKFQ"}
+
+_ESTATE_FIRST = "锦华金鼎御翠盛和瑞颐嘉泰恒富康怡"
+_ESTATE_SECOND = "园苑府城庭邸居湾"
+_ESTATE_FORMS = ("花园", "家园", "新城", "名邸", "国际", "")
+_ROADS = (
+    "新华路",
+    "和平路",
+    "建设大街",
+    "光明西道",
+    "银河北路",
+    "迎宾路",
+    "永兴路",
+    "金源道",
+    "爱民东道",
+    "西昌路",
+)
+_MUNICIPAL_KINDS = (
+    "道路改造工程",
+    "雨污分流管网工程",
+    "道路及配套管网工程",
+    "供热管网改造工程",
+    "桥梁工程",
+)
+_RIVERS = ("永定河", "大清河", "北运河", "潮白河", "子牙河", "龙河", "牤牛河", "中亭河")
+_HIGHWAYS = ("G112", "G106", "S272", "S378", "廊涿公路", "廊霸公路")
+# (institution, building, the county bureau that builds it)
+_PUBLIC_BUILDINGS = (
+    ("第二实验小学", "教学楼", "教育局"),
+    ("第三中学", "综合楼", "教育局"),
+    ("人民医院", "门诊楼", "卫生和计划生育局"),
+    ("中医院", "病房楼", "卫生和计划生育局"),
+    ("文化中心", "主体", "文化广电新闻出版局"),
+    ("职教中心", "实训楼", "教育局"),
+)
+
+FLAG_STYLES = (("是", "否"), ("√", "×"), ("有", "无"))
+FLAG_COLUMNS = ("has_commitment_letter", "has_permanent_sign", "has_quality_archive")
+
+# Three export layouts, by month: xlsx from the office's workbook (title, two-row header),
+# CSV "UTF-8 with BOM" from the new system, GB18030 CSV from a county station's old one.
+XLSX_HEADER: tuple[tuple[str, HeaderCell], ...] = (
+    ("_no", ("序号", None)),
+    ("project_id", ("工程编号", None)),
+    ("project_name", ("工程名称", None)),
+    ("_city", ("行政区划", "市")),
+    ("county_code", ("行政区划", "县区")),
+    ("project_type", ("工程类别", None)),
+    ("started_on", ("开工日期", None)),
+    ("accepted_on", ("竣工验收日期", None)),
+    ("verdict", ("验收结论", None)),
+    ("failure_reason", ("不合格原因", None)),
+    ("supervising_body", ("质量监督机构", None)),
+    ("developer", ("建设单位", None)),
+    ("contractor", ("施工单位", None)),
+    ("floor_area", ("建筑面积（㎡）", None)),
+    ("has_commitment_letter", ("终身责任制度落实情况", "书面承诺书")),
+    ("has_permanent_sign", ("终身责任制度落实情况", "永久性标牌")),
+    ("has_quality_archive", ("终身责任制度落实情况", "质量信息档案")),
+)
+OLD_SYSTEM_HEADERS = {
+    "project_id": "项目编号",
+    "project_name": "项目名称",
+    "county_code": "所在县区",
+    "project_type": "工程类型",
+    "started_on": "开工时间",
+    "accepted_on": "验收日期",
+    "verdict": "验收意见",
+    "failure_reason": "存在问题",
+    "supervising_body": "监督机构",
+    "floor_area": "建筑面积(平方米)",
+    "has_commitment_letter": "五方主体项目负责人终身责任书面承诺书",
+    "has_permanent_sign": "设置永久性标牌",
+    "has_quality_archive": "质量信息档案建立",
+}
+
+
+def file_format(month: int) -> str:
+    """xlsx in the quarter's last month, UTF-8 BOM CSV after it, GB18030 CSV in between."""
+    return {0: "xlsx", 1: "csv-utf8", 2: "csv-gb18030"}[month % 3]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One acceptance of a project: its date, verdict and, when refused, the reason."""
+
+    on: dt.date
+    passed: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Project:
+    project_id: str
+    name: str
+    county: Mapping[str, str]
+    profile: TypeProfile
+    type_spelling: str
+    started_on: dt.date
+    supervising_body: str
+    developer: str
+    contractor: str
+    floor_area: float | None
+    flags: tuple[bool | None, bool | None, bool | None]
+    attempts: tuple[Attempt, ...]
+
+
+def _weighted(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:
+    return rng.choices([name for name, _ in options], [weight for _, weight in options])[0]
+
+
+def _public_building(rng: random.Random, county: Mapping[str, str]) -> tuple[str, str]:
+    """A school, hospital or cultural building and the county bureau building it."""
+    institution, part, bureau = rng.choice(_PUBLIC_BUILDINGS)
+    return f"{county['county_name']}{institution}{part}", f"{county['county_name']}{bureau}"
+
+
+def _name_and_owner(
+    rng: random.Random,
+    county: Mapping[str, str],
+    profile: TypeProfile,
+    developers: Sequence[Enterprise],
+    factories: Sequence[Enterprise],
+) -> tuple[str, str]:
+    """A project's name as registered and its 建设单位."""
+    short, name = county["short_name"], county["county_name"]
+    if profile.code == "building":
+        roll = rng.random()
+        if roll < 0.75:  # housing estates, built by developers
+            estate = "".join(rng.sample(_ESTATE_FIRST, 2))
+            estate += (
+                rng.choice(_ESTATE_SECOND) if rng.random() < 0.5 else rng.choice(_ESTATE_FORMS)
+            )
+            phase = rng.choice(("", "一期", "二期", "三期"))
+            return f"{short}{estate}{phase}{rng.randint(1, 32)}#楼", rng.choice(developers).name
+        if roll < 0.87:  # schools, hospitals, culture: the county bureau builds
+            institution, part, bureau = rng.choice(_PUBLIC_BUILDINGS)
+            return f"{name}{institution}{part}", f"{name}{bureau}"
+        park = rng.choice(("工业园区", "科技园", "物流园"))
+        return f"{short}{park}{rng.randint(1, 12)}#厂房", rng.choice(factories).name
+    if profile.code == "municipal":
+        project = f"{short}{rng.choice(_ROADS)}{rng.choice(_MUNICIPAL_KINDS)}"
+        return project, f"{name}住房和城乡建设局"
+    if profile.code == "water":
+        project = rng.choice(
+            (
+                f"{rng.choice(_RIVERS)}{short}段河道治理工程",
+                f"{rng.choice(_RIVERS)}{short}段堤防加固工程",
+                f"{name}农村饮水安全巩固提升工程",
+                f"南水北调配套工程{short}段",
+            )
+        )
+        return project, f"{name}水务局"
+    kind = rng.choice(("改建工程", "大中修工程", "路面改造工程", "桥梁加固工程"))
+    return f"{rng.choice(_HIGHWAYS)}{short}段{kind}", f"{name}交通运输局"
+
+
+def _supervising_body(rng: random.Random, county: Mapping[str, str], profile: TypeProfile) -> str:
+    if profile.code == "water":
+        return "廊坊市水利工程质量监督站"
+    if profile.code == "transport":
+        return "廊坊市公路工程质量监督站"
+    if county["county_code"] in CITY_STATION_COUNTIES:
+        return "廊坊市建设工程质量监督站"
+    return county["county_name"] + rng.choice(("建设工程质量监督站",) * 4 + ("建筑工程质量监督站",))
+
+
+def _flags(
+    rng: random.Random, profile: TypeProfile, started: dt.date, year: int
+) -> tuple[bool | None, bool | None, bool | None]:
+    """Projects started under the system have all three records nearly always; older ones
+    had them added during the 工程质量治理两年行动 (2014-2016), not always in time."""
+    if started >= LIFETIME_SYSTEM_START:
+        chances = (0.985, 0.975, 0.99)
+    else:
+        catch_up = 0.05 * max(0, year - BASE_YEAR)
+        chances = (0.86 + catch_up, 0.9 + catch_up, 0.93 + catch_up)
+    flags: list[bool | None] = []
+    for chance in chances:
+        if rng.random() < 0.012:
+            flags.append(None)  # the cell was left blank
+        else:
+            flags.append(rng.random() < chance - profile.flag_shortfall)
+    return flags[0], flags[1], flags[2]
+
+
+def _attempts(rng: random.Random, profile: TypeProfile, first: dt.date) -> tuple[Attempt, ...]:
+    if rng.random() >= profile.refusal_rate:
+        return (Attempt(first, True, None),)
+    refused = Attempt(first, False, rng.choice(profile.reasons))
+    if rng.random() < 0.15:
+        return (refused,)  # not accepted again (yet)
+    again = first + dt.timedelta(days=rng.randint(20, 70))
+    while again.weekday() >= 5:
+        again += dt.timedelta(days=1)
+    return refused, Attempt(again, True, None)
+
+
+def _projects_of_year(
+    seed: int,
+    year: int,
+    scale: float,
+    counties: Sequence[Mapping[str, str]],
+    registry: EnterpriseRegistry,
+) -> list[Project]:
+    """The 单位工程 whose first acceptance falls in `year`."""
+    growth = (1 + GROWTH_PER_YEAR) ** (year - BASE_YEAR)
+    county_weights = [COUNTY_WEIGHTS.get(c["county_code"], 1.0) for c in counties]
+    projects: list[Project] = []
+    for profile in TYPES:
+        rng = rng_for(seed, FEED, "projects", profile.code, year)
+        total = round(profile.per_year * growth * scale)
+        per_county = allocate(total, county_weights)
+        for county, count in zip(counties, per_county, strict=True):
+            if count == 0:
+                continue
+            size = max(3, count // 3)
+            developers = registry.pool(county, "developer", ("房地产开发", "置业", "房地产"), size)
+            factories = registry.pool(county, "factory", ("机械制造", "电子科技", "物流"), size)
+            builders = registry.pool(
+                county, "contractor", ("建筑工程", "建设集团", "建工", "市政工程", "路桥"), size
+            )
+            month_counts = allocate(count, MONTH_WEIGHTS)
+            number = 0
+            for month, in_month in enumerate(month_counts, start=1):
+                days = working_days(year, month)
+                for _ in range(in_month):
+                    number += 1
+                    first = rng.choice(days)
+                    started = first - dt.timedelta(days=30 * rng.randint(*profile.build_months))
+                    started = started.replace(day=rng.randint(1, 28))
+                    area = None
+                    if profile.code == "building":
+                        area = round(rng.uniform(2500, 22000), 2)
+                    name, developer = _name_and_owner(rng, county, profile, developers, factories)
+                    projects.append(
+                        Project(
+                            project_id=f"{profile.prefix}{division_code(county)}-{year}-"
+                            f"{number:04d}",
+                            name=name,
+                            county=county,
+                            profile=profile,
+                            type_spelling=_weighted(rng, profile.spellings),
+                            started_on=started,
+                            supervising_body=_supervising_body(rng, county, profile),
+                            developer=developer,
+                            contractor=rng.choice(builders).name,
+                            floor_area=area,
+                            flags=_flags(rng, profile, started, year),
+                            attempts=_attempts(rng, profile, first),
+                        )
+                    )
+    return projects
+
+
+def _county_spelling(rng: random.Random, county: Mapping[str, str]) -> str:
+    roll = rng.random()
+    if roll < 0.8:
+        return county["county_name"]
+    if roll < 0.95 or county["division_type"] != "市辖区":
+        return county["short_name"]
+    return "廊坊市" + county["county_name"]
+
+
+def _row(
+    rng: random.Random, project: Project, attempt: Attempt, style: tuple[str, str], as_xlsx: bool
+) -> dict[str, Any]:
+    """A project's acceptance as the summary shows it, keyed by contract column name."""
+    date_style = rng.choices(("iso", "slash", "chinese"), (0.85, 0.1, 0.05))[0]
+    accepted: Any = date_variant(attempt.on, date_style)
+    started: Any = date_variant(project.started_on, date_style)
+    if as_xlsx:
+        accepted, started = attempt.on, project.started_on  # typed as dates in Excel
+    if attempt.passed:
+        verdict = _weighted(
+            rng, (("合格", 0.8), ("验收合格", 0.1), ("同意验收", 0.05), ("通过", 0.05))
+        )
+    else:
+        verdict = _weighted(rng, (("不合格", 0.6), ("验收不合格", 0.25), ("不同意验收", 0.15)))
+    flags = {
+        name: "/" if value is None else style[0] if value else style[1]
+        for name, value in zip(FLAG_COLUMNS, project.flags, strict=True)
+    }
+    return {
+        "project_id": project.project_id,
+        "project_name": project.name,
+        "_city": "廊坊市",
+        "county_code": _county_spelling(rng, project.county),
+        "project_type": project.type_spelling,
+        "started_on": started,
+        "accepted_on": accepted,
+        "verdict": verdict,
+        "failure_reason": attempt.reason or "/",
+        "supervising_body": project.supervising_body,
+        "developer": project.developer,
+        "contractor": project.contractor,
+        "floor_area": "/" if project.floor_area is None else f"{project.floor_area:.2f}",
+        **flags,
+    }
+
+
+def _bad_date(rng: random.Random, day: dt.date) -> str:
+    return rng.choice(
+        (
+            f"{day.year}-02-30",
+            f"{day.year}.13.{day.day}",
+            f"{day.year}年{day.month}月",
+            f"{day.month}/{day.day}",
+        )
+    )
+
+
+def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], attempt: Attempt) -> None:
+    """Exactly one contract violation per erroneous row."""
+    if kind == "unknown_county":
+        row["county_code"] = rng.choice(UNKNOWN_COUNTIES)
+    elif kind == "unknown_project_type":
+        row["project_type"] = rng.choice(UNKNOWN_TYPES)
+    elif kind == "unknown_verdict":
+        row["verdict"] = rng.choice(UNKNOWN_VERDICTS)
+    elif kind == "bad_date":
+        row["accepted_on"] = _bad_date(rng, attempt.on)
+    elif kind == "outside_period":
+        # a late-reported acceptance of the month before, left in this month's list
+        earlier = attempt.on.replace(day=1) - dt.timedelta(days=rng.randint(1, 20))
+        row["accepted_on"] = earlier.isoformat()
+    elif kind == "fail_without_reason":
+        row["verdict"] = "不合格"
+        row["failure_reason"] = "/"
+    elif kind == "started_after_accepted":
+        row["started_on"] = (attempt.on + dt.timedelta(days=rng.randint(30, 200))).isoformat()
+    elif kind == "bad_flag":
+        row[rng.choice(FLAG_COLUMNS)] = rng.choice(BAD_FLAGS)
+    else:  # pragma: no cover - ERROR_KINDS and this function change together
+        raise ValueError(kind)
+
+
+def _correct(
+    rng: random.Random, rows: list[dict[str, Any]], extra: dict[str, Any], style: tuple[str, str]
+) -> list[dict[str, Any]]:
+    """The corrected month: records added after the first delivery and one forgotten project."""
+    corrected = [dict(row) for row in rows]
+    incomplete = [row for row in corrected if any(row[f] != style[0] for f in FLAG_COLUMNS)]
+    for row in rng.sample(incomplete, k=min(3, len(incomplete))):
+        for flag in FLAG_COLUMNS:
+            row[flag] = style[0]  # 档案补录: the missing records were filed
+    buildings = [row for row in corrected if row["floor_area"] != "/"]
+    if buildings:
+        row = rng.choice(buildings)
+        row["floor_area"] = f"{float(row['floor_area']) * rng.uniform(0.9, 1.1):.2f}"
+    corrected.append(extra)
+    return corrected
+
+
+def _forgotten_project(
+    rng: random.Random,
+    registry: EnterpriseRegistry,
+    counties: Sequence[Mapping[str, str]],
+    year: int,
+    month: int,
+) -> Project:
+    """A building accepted in the month but left out of the first delivery (补报)."""
+    county = rng.choice(counties)
+    building = TYPES[0]
+    developers = registry.pool(county, "developer", ("房地产开发", "置业", "房地产"), 3)
+    builders = registry.pool(county, "contractor", ("建筑工程", "建设集团", "建工"), 3)
+    day = rng.choice(working_days(year, month))
+    name, developer = _name_and_owner(rng, county, building, developers, developers)
+    return Project(
+        # numbers from 9000 up are kept for late entries, clear of the month's running numbers
+        project_id=f"{building.prefix}{division_code(county)}-{year}-9{month:03d}",
+        name=name,
+        county=county,
+        profile=building,
+        type_spelling="房屋建筑工程",
+        started_on=day - dt.timedelta(days=30 * rng.randint(*building.build_months)),
+        supervising_body=_supervising_body(rng, county, building),
+        developer=developer,
+        contractor=rng.choice(builders).name,
+        floor_area=round(rng.uniform(3000, 15000), 2),
+        flags=(True, True, True),
+        attempts=(Attempt(day, True, None),),
+    )
+
+
+def delivered_at(year: int, month: int, day: int = DELIVERY_DAY) -> dt.datetime:
+    """When a month's summary is delivered (naive Beijing time): the `day` of the next month."""
+    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return dt.datetime(next_year, next_month, day, 9, 30)
+
+
+def _xlsx_value(name: str, value: Any) -> Any:
+    """Areas are numbers in the office's workbook, not text."""
+    if name == "floor_area" and value != "/":
+        return float(value)
+    return value
+
+
+def _write(
+    path: Path,
+    fmt: str,
+    title: str,
+    rows: Sequence[Mapping[str, Any]],
+    labels: Mapping[str, str],
+) -> None:
+    if fmt == "xlsx":
+        header = [cell for _, cell in XLSX_HEADER]
+        table = [
+            [number if name == "_no" else _xlsx_value(name, row[name]) for name, _ in XLSX_HEADER]
+            for number, row in enumerate(rows, start=1)
+        ]
+        write_table_xlsx(path, "竣工验收", title, header, table)
+        return
+    names = list(labels)
+    if fmt == "csv-gb18030":
+        heads = ["序号", *(OLD_SYSTEM_HEADERS.get(n, labels[n]) for n in names)]
+        encoding = "gb18030"
+    else:
+        heads = ["序号", *(labels[n] for n in names)]
+        encoding = "utf-8-sig"
+    table = [[number, *(row[n] for n in names)] for number, row in enumerate(rows, start=1)]
+    write_csv(path, heads, table, encoding)
+
+
+def generate_construction_acceptance(
+    out_dir: Path,
+    years: Sequence[int],
+    scale: float = 1.0,
+    seed: int = 20151209,
+    error_rate: float = 0.01,
+) -> GenerationSummary:
+    """Write `<out_dir>/construction_acceptance/<YYYY-MM>/…汇总表.{csv,xlsx}` for every month of
+    `years` (one corrected re-delivery per year) with delivery times as modification times."""
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    if not 0 <= error_rate <= 1:
+        raise ValueError("error_rate must be within [0, 1]")
+    contract = load_contract(FEED)
+    labels = {column.name: column.label for column in contract.columns}
+    landing = Path(out_dir) / contract.landing_dir
+    counties = load_seed("ref_counties")
+    registry = EnterpriseRegistry(seed)
+    wanted = sorted(set(years))
+
+    # Every acceptance of every project first accepted in a wanted year, by month.
+    by_month: dict[tuple[int, int], list[tuple[Project, Attempt]]] = {}
+    for year in wanted:
+        for project in _projects_of_year(seed, year, scale, counties, registry):
+            for attempt in project.attempts:
+                if attempt.on.year in wanted:
+                    by_month.setdefault((attempt.on.year, attempt.on.month), []).append(
+                        (project, attempt)
+                    )
+
+    files: list[Path] = []
+    rows_per_file: dict[Path, int] = {}
+    errors: Counter[str] = Counter()
+    redeliveries = 0
+    for year in wanted:
+        pick = rng_for(seed, FEED, "redelivery", year)
+        busy = [m for m in range(1, 13) if len(by_month.get((year, m), [])) >= 3]
+        corrected_month = pick.choice(busy) if busy else None
+        for month in range(1, 13):
+            entries = sorted(
+                by_month.get((year, month), []),
+                key=lambda e: (e[1].on, e[0].county["county_code"], e[0].project_id),
+            )
+            if not entries:
+                continue
+            fmt = file_format(month)
+            rng = rng_for(seed, FEED, "rows", year, month)
+            style = FLAG_STYLES[0] if fmt == "xlsx" else rng.choice(FLAG_STYLES)
+            clean = [_row(rng, p, a, style, fmt == "xlsx") for p, a in entries]
+            # Errors draw from their own generator: the clean content is the same at any rate.
+            error_rng = rng_for(seed, FEED, "errors", year, month)
+            delivered = []
+            for (_, attempt), row in zip(entries, clean, strict=True):
+                row = dict(row)
+                if error_rng.random() < error_rate:
+                    kind = error_rng.choice(ERROR_KINDS)
+                    _inject_error(error_rng, kind, row, attempt)
+                    errors[kind] += 1
+                delivered.append(row)
+            folder = landing / f"{year}-{month:02d}"
+            ext = "xlsx" if fmt == "xlsx" else "csv"
+            stem = f"廊坊市{year}年{month}月建设工程竣工验收汇总表"
+            title = f"廊坊市{year}年{month}月建设工程竣工验收情况汇总表"
+            path = folder / f"{stem}.{ext}"
+            _write(path, fmt, title, delivered, labels)
+            set_received(path, delivered_at(year, month))
+            files.append(path)
+            rows_per_file[path] = len(delivered)
+            if month == corrected_month:
+                fix = rng_for(seed, FEED, "correction", year, month)
+                forgotten = _forgotten_project(fix, registry, counties, year, month)
+                extra = _row(fix, forgotten, forgotten.attempts[0], style, fmt == "xlsx")
+                corrected = _correct(fix, clean, extra, style)
+                fixed_path = folder / f"{stem}_更正.{ext}"
+                _write(fixed_path, fmt, title + "（更正）", corrected, labels)
+                set_received(fixed_path, delivered_at(year, month, CORRECTION_DAY))
+                files.append(fixed_path)
+                rows_per_file[fixed_path] = len(corrected)
+                redeliveries += 1
+    return GenerationSummary(
+        files=tuple(files),
+        rows_per_file=rows_per_file,
+        total_rows=sum(rows_per_file.values()),
+        injected_errors={kind: errors[kind] for kind in ERROR_KINDS},
+        other_counts={"redeliveries": redeliveries},
+    )
