@@ -18,7 +18,7 @@ def _bad_row_into_raw(warehouse: Path) -> None:
         conn.execute("""
             insert into raw.spot_checks by name
             select * replace ('GATE-TEST-1' as sample_no, 'NOT-A-CREDIT-CODE' as credit_code,
-                              date '1999-01-01' as sampled_on)
+                              date '1999-01-01' as sampled_on, 100000 as _source_row)
             from raw.spot_checks limit 1""")
 
 

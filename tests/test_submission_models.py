@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -35,9 +33,9 @@ from orchestration.submissions import reporting
 from orchestration.submissions.intake import process_file
 from orchestration.submissions.landing import LOCAL_TIME
 from orchestration.submissions.store import ensure_submission_tables
+from tests.feed_helpers import run_dbt
 from tests.submission_helpers import complete, write
 
-DBT = str(Path(sys.executable).with_name("dbt"))
 AS_OF = date(2016, 5, 1)  # var as_of_date: 2015 is all due, 2016Q1 due, 2016Q2 onwards not yet
 YEARS = (2015, 2016)
 COUNTIES = [row["county_code"] for row in load_seed("ref_counties")]
@@ -338,22 +336,6 @@ class Built:
             cursor = conn.execute(sql)
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def run_dbt(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    command = [
-        DBT,
-        *args,
-        "--project-dir",
-        str(settings.DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(settings.DBT_PROJECT_DIR),
-        "--target-path",
-        str(workdir / "dbt_target"),
-        "--log-path",
-        str(workdir / "dbt_logs"),
-    ]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ with
 
 batches as (
 
-    select * from {{ ref('stg_raw__spot_checks') }}
+    select * from {{ ref('int_spot_checks__current') }}
     where stream_code = 'manufacturing'
 
 ),

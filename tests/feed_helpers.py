@@ -1,0 +1,148 @@
+"""Hand-made deliveries of a feed, loaded by the real loader and built by the real dbt into a
+DuckDB file in a temporary folder. Tests write the files themselves (never with the sample
+generators), so what they assert is computed independently of the code under test."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from orchestration import settings
+from orchestration.ingest.contract import feed_names, load_contract
+from orchestration.ingest.landing import LOCAL_TIME
+from orchestration.ingest.loader import FileReport, ensure_tables, ingest_landed
+from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+def run_dbt(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """The real dbt CLI on the project, with target and logs kept in `workdir`."""
+    command = [
+        DBT,
+        *args,
+        "--project-dir",
+        str(settings.DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(settings.DBT_PROJECT_DIR),
+        "--target-path",
+        str(workdir / "dbt_target"),
+        "--log-path",
+        str(workdir / "dbt_logs"),
+    ]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+def stamp(path: Path, received: datetime) -> None:
+    """Set a file's receipt time (naive Beijing time) as its modification time."""
+    epoch = received.replace(tzinfo=LOCAL_TIME).timestamp()
+    os.utime(path, (epoch, epoch))
+
+
+def _csv_header(header: Sequence[str | HeaderCell]) -> list[list[str]]:
+    """One header row, or two as a merged header exports to CSV: a group name over its first
+    sub-column only, single columns blank in the second row."""
+    cells = [h if isinstance(h, tuple) else (h, None) for h in header]
+    if all(sub is None for _, sub in cells):
+        return [[top for top, _ in cells]]
+    tops = [top if i == 0 or cells[i - 1][0] != top else "" for i, (top, _) in enumerate(cells)]
+    return [tops, [sub or "" for _, sub in cells]]
+
+
+@dataclass(frozen=True)
+class FeedWarehouse:
+    """A private landing zone, file store and warehouse below `workdir`."""
+
+    workdir: Path
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.workdir / "raw"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.workdir / "store"
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.env["LQ_WAREHOUSE"])
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, **settings.environment_for(self.workdir)}
+
+    def deliver(
+        self,
+        feed: str,
+        slot: str,
+        name: str,
+        header: Sequence[str | HeaderCell],
+        rows: Sequence[Sequence[Any]],
+        *,
+        encoding: str = "utf-8",
+        received: datetime | None = None,
+        title: str | None = None,
+    ) -> Path:
+        """Write raw/<landing_dir>/<slot>/<name>: CSV in `encoding`, or xlsx when the name ends
+        in .xlsx (optional merged `title` row; (top, sub) header cells make a two-row header).
+        `received` (Beijing time) becomes the file's modification time."""
+        path = self.raw_dir / load_contract(feed).landing_dir / slot / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".xlsx":
+            cells = [h if isinstance(h, tuple) else (h, None) for h in header]
+            write_table_xlsx(path, "Sheet1", title, cells, rows)
+        else:
+            buffer = io.StringIO(newline="")
+            writer = csv.writer(buffer)
+            writer.writerows(_csv_header(header))
+            writer.writerows([["" if v is None else v for v in row] for row in rows])
+            path.write_bytes(buffer.getvalue().encode(encoding))
+        if received is not None:
+            stamp(path, received)
+        return path
+
+    def ingest(self, feed: str) -> list[FileReport]:
+        """Load every new file of the feed with the real loader (no settle time)."""
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(self.warehouse)) as conn:
+            return ingest_landed(conn, load_contract(feed), self.raw_dir, self.store_dir, 0).reports
+
+    def ensure_sources(self) -> None:
+        """Every feed's raw table (empty) and the bookkeeping tables: dbt sources must exist."""
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(self.warehouse)) as conn:
+            for feed in feed_names():
+                ensure_tables(conn, load_contract(feed))
+
+    def build(self, *models: str, dbt_vars: dict[str, object] | None = None) -> str:
+        """`dbt build` of the seeds and of `models` with everything upstream of them; fails
+        the test with dbt's output when dbt fails. Returns dbt's output."""
+        self.ensure_sources()
+        select = " ".join(["resource_type:seed", *(f"+{m}" for m in models)])
+        args = ["build", "--select", select, "--indirect-selection", "buildable"]
+        if dbt_vars:
+            args += ["--vars", json.dumps(dbt_vars)]
+        result = run_dbt(self.workdir, self.env, *args)
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+        return result.stdout
+
+    def query(self, sql: str, params: Sequence[object] | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as conn:
+            return conn.execute(sql, list(params or [])).fetchall()
+
+    def records(self, sql: str, params: Sequence[object] | None = None) -> list[dict[str, Any]]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as conn:
+            cursor = conn.execute(sql, list(params or []))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
