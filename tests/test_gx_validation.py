@@ -125,7 +125,7 @@ def test_bad_table_names_failing_expectations_with_counts_and_samples(tmp_path: 
     rows = good_rows()
     rows[0]["county_code"] = "131099"  # not a Langfang county
     rows[1]["credit_code"] = "91131002IO12345678"  # I and O are not in the code's alphabet
-    rows[3]["sample_no"] = rows[2]["sample_no"]  # the same batch twice
+    rows[3]["sample_no"] = rows[2]["sample_no"]  # the same batch twice in one file
     rows[5]["stream_code"] = None  # a required key missing
     rows[9]["nonconforming_items"] = None  # a failed batch without its items (row 9 fails)
     rows[10]["is_pass"] = False  # disagrees with verdict pass
@@ -140,7 +140,7 @@ def test_bad_table_names_failing_expectations_with_counts_and_samples(tmp_path: 
     assert set(failures) == {
         ("expect_column_values_to_be_in_set", "county_code"),
         ("expect_column_values_to_match_regex", "credit_code"),
-        ("expect_column_values_to_be_unique", "sample_no"),
+        ("expect_compound_columns_to_be_unique", "source_sha256, sample_no"),
         ("expect_column_values_to_not_be_null", "stream_code"),
         ("expect_column_values_to_not_be_null", NO_ITEMS),
         ("expect_column_values_to_be_in_set", VERDICT_FAIL),
@@ -158,11 +158,16 @@ def test_bad_table_names_failing_expectations_with_counts_and_samples(tmp_path: 
 
     check("expect_column_values_to_be_in_set", "county_code", 1, "131099")
     check("expect_column_values_to_match_regex", "credit_code", 1, "91131002IO12345678")
-    check("expect_column_values_to_be_unique", "sample_no", 2, str(rows[2]["sample_no"]))
-    # Null and conditional checks name the offending rows by sample_no.
-    check("expect_column_values_to_not_be_null", "stream_code", 1, "sample_no=GC24000005")
-    check("expect_column_values_to_not_be_null", NO_ITEMS, 1, "sample_no=GC24000009")
-    check("expect_column_values_to_be_in_set", VERDICT_FAIL, 1, "sample_no=GC24000010")
+    check(
+        "expect_compound_columns_to_be_unique",
+        "source_sha256, sample_no",
+        2,
+        str(rows[2]["sample_no"]),
+    )
+    # Null and conditional checks name the offending rows by file and row.
+    check("expect_column_values_to_not_be_null", "stream_code", 1, "source_row=6")
+    check("expect_column_values_to_not_be_null", NO_ITEMS, 1, "source_row=10")
+    check("expect_column_values_to_be_in_set", VERDICT_FAIL, 1, "source_row=11")
     check("expect_column_values_to_be_between", "sampled_on", 1, "2999-01-01")
     check("expect_column_values_to_be_between", "sample_year", 1, "2999")
     # The suite keeps its file order, whatever order GX evaluated in.
@@ -170,19 +175,21 @@ def test_bad_table_names_failing_expectations_with_counts_and_samples(tmp_path: 
 
     markdown = outcome_markdown(outcome)
     assert "❌ failed" in markdown
-    for value in ("131099", "91131002IO12345678", "GC24000009", "2999-01-01"):
+    for value in ("131099", "91131002IO12345678", "source_file=spot_checks_0.csv", "2999-01-01"):
         assert value in markdown
 
 
 def test_key_column_null_and_missing_column(tmp_path: Path) -> None:
     frame = pd.DataFrame(good_rows(10))
-    frame.loc[0, "sample_no"] = None
+    frame.loc[0, "stream_code"] = None
+    frame.loc[1, "sample_no"] = None  # published tables often number rows only: allowed
     frame = frame.drop(columns=["source_file"])
 
     outcome = validate_dataframe(frame, SUITE)
 
     failures = failed(outcome)
-    assert failures[("expect_column_values_to_not_be_null", "sample_no")].unexpected_count == 1
+    assert failures[("expect_column_values_to_not_be_null", "stream_code")].unexpected_count == 1
+    assert not any(column == "sample_no" for _, column in failures)
     columns = failures[("expect_table_columns_to_match_set", None)]
     assert "source_file" in (columns.observed_value or "")
     # A check on a missing column fails (with GX's error as its observation), never passes.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 import shutil
 from collections import defaultdict
@@ -10,36 +9,26 @@ from pathlib import Path
 
 import duckdb
 from dagster import AssetKey
-from openpyxl import load_workbook
 
 from orchestration.cli import main as lq_main
 from orchestration.reference import load_seed
 from tests.conftest import Pipeline, run_refresh_all
+from tests.spot_check_files import CONTRACT, current_files, read_delivery
 
-MANUFACTURING = "监督抽查"
-PASS_WORDS = {"合格", "P", "符合"}
+_VERDICTS = next(c for c in CONTRACT["columns"] if c["name"] == "verdict")["values"]
+PASS_WORDS = set(_VERDICTS["pass"])
+# KPI → (抽查类型 as delivered, whether it counts passes (True) or failures (False), categories)
+SPOT_CHECK_KPIS = {
+    "MFG_PASS_RATE": ("监督抽查", True, None),
+    "FOOD_SAMPLING_FAIL_DETECTION_RATE": ("食品安全监督抽检", False, None),
+    "AGRI_MONITOR_PASS_RATE": ("农产品质量安全监测", True, None),
+    "FRUIT_FOREST_SAMPLING_BATCHES": ("果品林产品监测", None, {"果品", "林产品", "林木制品"}),
+}
 
 
-def _file_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+def _file_rows(path: Path) -> list[tuple[int, dict[str, object]]]:
     """Rows of a generated file with their row numbers, read without the project's readers."""
-    if path.suffix == ".xlsx":
-        sheet = load_workbook(path, read_only=True).worksheets[0]
-        rows = [
-            [("" if v is None else str(v)) for v in r] for r in sheet.iter_rows(values_only=True)
-        ]
-        header_index = next(i for i, r in enumerate(rows) if "抽样编号" in r)
-        header, body = rows[header_index], rows[header_index + 1 :]
-        return [
-            (header_index + 2 + i, dict(zip(header, r, strict=False))) for i, r in enumerate(body)
-        ]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = path.read_text(encoding=encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    lines = list(csv.reader(text.splitlines()))
-    return [(i + 2, dict(zip(lines[0], r, strict=False))) for i, r in enumerate(lines[1:]) if r]
+    return read_delivery(path)
 
 
 def _query(path: Path, sql: str) -> list[tuple]:
@@ -116,7 +105,9 @@ def test_every_injected_mistake_is_quarantined_with_a_reason(pipeline: Pipeline)
     assert all(reason.replace("|", "/") in sample for (reason,) in shown)
 
 
-def test_manufacturing_pass_rate_equals_an_independent_calculation(pipeline: Pipeline) -> None:
+def test_spot_check_kpis_equal_an_independent_calculation(pipeline: Pipeline) -> None:
+    """From the current file of each delivery folder (a correction replaces its month), minus
+    the rows the loader quarantined: the four spot-check KPIs per year, city and county."""
     quarantined = set(
         _query(pipeline.warehouse, "select source_file, source_row from raw.quarantine")
     )
@@ -124,31 +115,41 @@ def test_manufacturing_pass_rate_equals_an_independent_calculation(pipeline: Pip
     for county in load_seed("ref_counties"):
         for name in [county["county_name"], county["short_name"], *county["aliases"].split("|")]:
             county_by_name[name] = county["county_code"]
-    passed: dict[tuple[int, str], int] = defaultdict(int)
-    total: dict[tuple[int, str], int] = defaultdict(int)
-    for path in pipeline.generated.files:
+    counted: dict[tuple[str, int, str], int] = defaultdict(int)
+    total: dict[tuple[str, int, str], int] = defaultdict(int)
+    for path in current_files(list(pipeline.generated.files)):
         source_file = path.relative_to(pipeline.raw_dir).as_posix()
         for row_number, row in _file_rows(path):
-            if (source_file, row_number) in quarantined or row["抽查类型"] != MANUFACTURING:
+            if (source_file, row_number) in quarantined:
                 continue
-            year = int(re.match(r"(\d{4})", row["抽样日期"]).group(1))
-            for scope in ("131000", county_by_name[row["县区"]]):
-                total[(year, scope)] += 1
-                passed[(year, scope)] += row["检验结论"] in PASS_WORDS
+            sampled = row["抽样日期"]
+            year = sampled.year if hasattr(sampled, "year") else int(str(sampled)[:4])
+            for kpi, (stream, counts_pass, categories) in SPOT_CHECK_KPIS.items():
+                if row["抽查类型"] != stream:
+                    continue
+                if categories is not None and row["产品类别"] not in categories:
+                    continue
+                passed = row["检验结论"] in PASS_WORDS
+                for scope in ("131000", county_by_name[row["县区"]]):
+                    total[(kpi, year, scope)] += 1
+                    counted[(kpi, year, scope)] += passed if counts_pass else not passed
     computed = {
-        (year, scope): (actual, numerator, denominator)
-        for year, scope, actual, numerator, denominator in _query(
+        (kpi, year, scope): (actual, numerator, denominator)
+        for kpi, year, scope, actual, numerator, denominator in _query(
             pipeline.warehouse,
-            """
-            select kpi_year, scope_code, actual_value, numerator, denominator
-            from marts.fct_kpi_values where kpi_code = 'MFG_PASS_RATE'""",
+            f"""
+            select kpi_code, kpi_year, scope_code, actual_value, numerator, denominator
+            from marts.fct_kpi_values where kpi_code in {tuple(SPOT_CHECK_KPIS)}""",
         )
     }
     assert set(computed) == set(total)
-    for key, denominator in total.items():
-        actual, numerator, computed_denominator = computed[key]
-        assert (numerator, computed_denominator) == (passed[key], denominator), key
-        assert abs(actual - 100 * passed[key] / denominator) < 1e-3, key
+    for key, batches in total.items():
+        actual, numerator, denominator = computed[key]
+        if key[0] == "FRUIT_FOREST_SAMPLING_BATCHES":
+            assert (actual, numerator, denominator) == (batches, batches, None), key
+            continue
+        assert (numerator, denominator) == (counted[key], batches), key
+        assert abs(actual - 100 * counted[key] / batches) < 1e-3, key
 
 
 def test_city_targets_list_every_catalogue_kpi_for_every_year(pipeline: Pipeline) -> None:
@@ -167,7 +168,7 @@ def test_city_targets_list_every_catalogue_kpi_for_every_year(pipeline: Pipeline
         _, _, status, actual, _ = by_key[("MFG_PASS_RATE", year)]
         assert actual is not None
         assert status == ("met" if actual >= 92 else "not_met")
-    without_feed = [r for r in rows if r[0] != "MFG_PASS_RATE" and r[3] is None]
+    without_feed = [r for r in rows if r[3] is None]
     assert without_feed and all(r[2] == "no_data" and r[4] for r in without_feed)
 
 

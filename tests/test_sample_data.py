@@ -3,7 +3,6 @@ the feed contract (no generator internals are reused for the checks)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from collections import Counter
@@ -11,13 +10,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import yaml
 
 from orchestration.domain.credit_code import is_valid
 from orchestration.reference import load_seed
 from orchestration.sample_data.__main__ import GENERATORS, main, parse_years
 from orchestration.sample_data.spot_checks import generate_spot_checks
-from orchestration.settings import FEEDS_DIR
+from tests.spot_check_files import CONTRACT, EMPTY, LABELS, read_delivery
 
 SCALE = 0.05
 YEAR = 2015
@@ -36,12 +34,9 @@ PREFIXES = {
     "risk": "FX",
 }
 
-CONTRACT = yaml.safe_load((FEEDS_DIR / "spot_checks.yaml").read_text(encoding="utf-8"))
-LABELS = ["序号", *(column["label"] for column in CONTRACT["columns"])]
 VERDICTS = CONTRACT["columns"][[c["name"] for c in CONTRACT["columns"]].index("verdict")]["values"]
 PASS_VALUES = set(VERDICTS["pass"])
 FAIL_VALUES = set(VERDICTS["fail"])
-EMPTY = set(CONTRACT["empty_values"])
 
 
 def _county_names() -> set[str]:
@@ -74,20 +69,16 @@ def parse_date(value: object) -> dt.date | None:
 
 
 def read_rows(path: Path) -> list[dict[str, object]]:
-    """Rows of one delivery file as dicts keyed by header label."""
-    if path.suffix == ".xlsx":
-        workbook = openpyxl.load_workbook(path, read_only=True)
-        sheet = workbook["抽检结果"]
-        values = list(sheet.iter_rows(values_only=True))
-        workbook.close()
-        header, body = values[1], values[2:]
-    else:
-        encoding = "gb18030" if path.stem.endswith("_risk") else "utf-8"
-        with path.open(encoding=encoding, newline="") as handle:
-            values = list(csv.reader(handle))
-        header, body = values[0], values[1:]
-    assert list(header) == LABELS
-    return [dict(zip(header, row, strict=True)) for row in body]
+    """Rows of one delivery file as dicts keyed by the contract's labels."""
+    return [row for _, row in read_delivery(path)]
+
+
+def stream_of(path: Path) -> str:
+    return path.parent.parent.name
+
+
+def is_correction(path: Path) -> bool:
+    return path.stem.endswith("_更正")
 
 
 def violations(row: dict[str, object], year: int, month: int) -> list[str]:
@@ -110,7 +101,7 @@ def all_rows(summary) -> list[tuple[Path, dict[str, object]]]:
 
 
 def month_of(path: Path) -> tuple[int, int]:
-    year, month = path.name[:7].split("-")
+    year, month = path.parent.name.split("-")
     return int(year), int(month)
 
 
@@ -129,15 +120,18 @@ def dirty(tmp_path_factory):
 def test_layout_and_counts(clean):
     out, summary = clean
     streams = [row["stream_code"] for row in load_seed("ref_spot_check_streams")]
-    assert len(summary.files) == 12 * len(streams)
+    corrections = [path for path in summary.files if is_correction(path)]
+    assert len(corrections) == summary.other_counts["redeliveries"] == 1
+    assert len(summary.files) == 12 * len(streams) + 1
     for path in summary.files:
-        stream = path.stem.split("_", 1)[1]
+        stream = stream_of(path)
         assert path.parent == out / "spot_checks" / stream / path.name[:7]
-        assert re.fullmatch(r"\d{4}-\d{2}_[a-z]+\.(csv|xlsx)", path.name)
+        assert re.fullmatch(rf"\d{{4}}-\d{{2}}_{stream}(_更正)?\.(csv|xlsx)", path.name)
         assert len(read_rows(path)) == summary.rows_per_file[path]
     per_stream = Counter()
     for path, count in summary.rows_per_file.items():
-        per_stream[path.stem.split("_", 1)[1]] += count
+        if not is_correction(path):
+            per_stream[stream_of(path)] += count
     assert per_stream == {stream: round(base * SCALE) for stream, base in BASE_VOLUMES.items()}
     assert summary.total_rows == sum(summary.rows_per_file.values())
     assert all(count == 0 for count in summary.injected_errors.values())
@@ -156,8 +150,9 @@ def test_files_carry_their_delivery_time(clean):
     _, summary = clean
     beijing = dt.timezone(dt.timedelta(hours=8))
     for path in summary.files:
-        year, month = map(int, path.name[:7].split("-"))
-        delivered = dt.datetime(year + month // 12, month % 12 + 1, 5, 9, tzinfo=beijing)
+        year, month = month_of(path)
+        day = 25 if is_correction(path) else 5  # a correction follows 20 days later
+        delivered = dt.datetime(year + month // 12, month % 12 + 1, day, 9, tzinfo=beijing)
         assert path.stat().st_mtime == delivered.timestamp(), path.name
 
 
@@ -174,7 +169,8 @@ def test_rows_scale(clean, tmp_path):
     _, summary = clean
     bigger = generate_spot_checks(tmp_path, [YEAR], scale=4 * SCALE, error_rate=0.0)
     expected = sum(round(base * 4 * SCALE) for base in BASE_VOLUMES.values())
-    assert bigger.total_rows == expected
+    first_deliveries = [p for p in bigger.files if not is_correction(p)]
+    assert sum(bigger.rows_per_file[p] for p in first_deliveries) == expected
     assert 3.8 < bigger.total_rows / summary.total_rows < 4.2
 
 
@@ -184,17 +180,17 @@ def test_clean_rows_meet_the_contract(clean):
     for path, row in all_rows(summary):
         year, month = month_of(path)
         assert violations(row, year, month) == [], (path.name, row)
-        stream = path.stem.split("_", 1)[1]
         sample_no = str(row["抽样编号"])
-        assert re.fullmatch(rf"{PREFIXES[stream]}{year}-\d{{6}}-\d{{6}}", sample_no)
-        assert sample_no not in sample_numbers
-        sample_numbers.add(sample_no)
+        assert re.fullmatch(rf"{PREFIXES[stream_of(path)]}{year}-\d{{6}}-\d{{6}}", sample_no)
+        if not is_correction(path):  # a correction repeats its month's numbers on purpose
+            assert sample_no not in sample_numbers
+            sample_numbers.add(sample_no)
         code = str(row["统一社会信用代码"])
         assert code[:2] == "91"
         if row["检验结论"] in FAIL_VALUES:
             assert row["不合格项目"] not in EMPTY  # rule fail_needs_items
         else:
-            assert row["不合格项目"] == "/"
+            assert row["不合格项目"] in EMPTY
 
 
 def test_enterprises_are_stable(clean):
@@ -235,23 +231,66 @@ def test_injected_errors_match_independent_check(dirty, clean):
     assert changed == broken_rows
 
 
-def test_xlsx_and_gb18030_files(clean):
+def test_each_publisher_writes_its_own_layout(clean):
+    """Formats, encodings, header synonyms, two-row headers and empty spellings differ by stream;
+    every header is one the contract accepts."""
     _, summary = clean
-    xlsx = [p for p in summary.files if p.suffix == ".xlsx"]
-    risk = [p for p in summary.files if p.stem.endswith("_risk")]
-    assert len(xlsx) == 12 and all("forestry" in p.name for p in xlsx)
-    workbook = openpyxl.load_workbook(xlsx[8])
-    sheet = workbook["抽检结果"]
-    assert sheet["A1"].value == "廊坊市2015年9月果品林产品监测抽查结果"
-    assert "A1:O1" in {str(r) for r in sheet.merged_cells.ranges}
-    assert [cell.value for cell in sheet[2]] == LABELS
-    assert sheet.max_row >= 3
-    assert any(isinstance(cell.value, dt.datetime) for cell in sheet["D"][2:])
-    for path in risk:
-        text = path.read_text(encoding="gb18030")
-        assert text.startswith("序号,抽样编号")
+    by_stream: dict[str, list[Path]] = {}
+    for path in summary.files:
+        by_stream.setdefault(stream_of(path), []).append(path)
+    suffixes = {stream: {p.suffix for p in paths} for stream, paths in by_stream.items()}
+    assert suffixes == {
+        "manufacturing": {".csv"},
+        "food": {".csv"},
+        "agricultural": {".xlsx"},
+        "forestry": {".xlsx"},
+        "risk": {".csv"},
+    }
+    food = by_stream["food"][0].read_bytes()
+    assert food.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, as Excel saves "CSV UTF-8"
+    assert "标称生产企业名称" in food.decode("utf-8-sig").splitlines()[0]
+    risk = max(by_stream["risk"], key=lambda p: p.stat().st_size)
+    assert risk.read_text(encoding="gb18030").startswith("序号,抽样编号,抽查类型,抽查时间")
     with pytest.raises(UnicodeDecodeError):
-        max(risk, key=lambda p: p.stat().st_size).read_text(encoding="utf-8")
+        risk.read_text(encoding="utf-8")
+    agricultural = openpyxl.load_workbook(by_stream["agricultural"][8])["抽检结果"]
+    assert agricultural["A1"].value == "廊坊市2015年9月农产品质量安全监测抽查结果"
+    merged = {str(r) for r in agricultural.merged_cells.ranges}
+    assert "D2:E2" in merged and "A2:A3" in merged  # 行政区划 over 市 | 县区; 序号 down both rows
+    assert (agricultural["D2"].value, agricultural["D3"].value, agricultural["E3"].value) == (
+        "行政区划",
+        "市",
+        "县区",
+    )
+    assert any(isinstance(cell.value, dt.datetime) for cell in agricultural["C"][3:])
+    forestry = openpyxl.load_workbook(by_stream["forestry"][8])["抽检结果"]
+    assert [cell.value for cell in forestry[2]][5] == "被抽查单位"
+    verdicts = {row["检验结论"] for path in by_stream["forestry"] for row in read_rows(path)}
+    assert {"符合", "合格"} <= verdicts
+    # every delivered header is the label or a synonym of a contract column
+    for paths in by_stream.values():
+        for row in read_rows(paths[-1]):
+            assert set(row) - {"序号", "行政区划/市"} <= set(LABELS)
+
+
+def test_a_correction_reissues_one_food_month(clean):
+    _, summary = clean
+    [fixed] = [path for path in summary.files if is_correction(path)]
+    first = fixed.with_name(fixed.name.replace("_更正", ""))
+    assert stream_of(fixed) == "food" and first in summary.files
+    assert fixed.stat().st_mtime > first.stat().st_mtime
+    # rows keyed by 抽样编号, without the running number (it shifts when a row goes)
+    before = {row.pop("抽样编号"): row for row in read_rows(first) if row.pop("序号")}
+    after = {row.pop("抽样编号"): row for row in read_rows(fixed) if row.pop("序号")}
+    assert len(after) == len(before)
+    assert len(set(before) - set(after)) == 1 and len(set(after) - set(before)) == 1
+    [added] = set(after) - set(before)
+    assert re.fullmatch(r"SP2015-\d{6}-9\d{5}", added)  # a late entry's number
+    changed = [n for n in set(before) & set(after) if before[n] != after[n]]
+    assert len(changed) <= 1  # the batch whose 复检 passed (when the month had a failure)
+    for number in changed:
+        assert before[number]["检验结论"] in FAIL_VALUES
+        assert after[number]["检验结论"] in PASS_VALUES
 
 
 def test_rewrites_own_files_and_keeps_others(tmp_path):
@@ -273,7 +312,7 @@ def test_pass_rates_in_plausible_ranges(tmp_path):
     summary = generate_spot_checks(tmp_path, [YEAR], scale=1.0, error_rate=0.0)
     passed, total = Counter(), Counter()
     for path, row in all_rows(summary):
-        stream = path.stem.split("_", 1)[1]
+        stream = stream_of(path)
         total[stream] += 1
         passed[stream] += row["检验结论"] in PASS_VALUES
     rate = {stream: passed[stream] / total[stream] for stream in total}
@@ -291,7 +330,7 @@ def test_cli(tmp_path, capsys):
     assert len(lines) == len(GENERATORS)  # one summary line per feed
     by_feed = {line.split(":", 1)[0]: line for line in lines}
     assert set(by_feed) == set(GENERATORS)
-    assert by_feed["spot_checks"].startswith("spot_checks: 60 files")
+    assert by_feed["spot_checks"].startswith("spot_checks: 61 files")  # 60 months, 1 correction
     assert (tmp_path / "spot_checks" / "food" / "2015-01" / "2015-01_food.csv").exists()
     assert any((tmp_path / "submissions" / "2015").glob("2015Y_*.xlsx"))
 

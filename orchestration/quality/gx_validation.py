@@ -373,6 +373,8 @@ def _outcome(item: ExpectationValidationResult, rows: list[Any]) -> ExpectationO
     column = kwargs.get("column")
     if column is None and "column_A" in kwargs:
         column = f"{kwargs['column_A']}, {kwargs['column_B']}"
+    if column is None and "column_list" in kwargs:
+        column = ", ".join(kwargs["column_list"])
     condition = _condition_text(kwargs.get("row_condition"))
     if column is not None and condition:
         # Keeps (type, column) unique per suite: the label the asset check's metadata uses.

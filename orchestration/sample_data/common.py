@@ -20,8 +20,6 @@ from orchestration.xlsx_files import write_atomically
 # city's own code, which is also what their credit codes carry.
 CITY_DIVISION_CODE = "131000"
 
-ERROR_KINDS = ("unknown_county", "bad_credit_code", "unknown_verdict", "bad_date")
-
 
 @dataclass(frozen=True)
 class GenerationSummary:

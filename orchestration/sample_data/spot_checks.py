@@ -1,10 +1,17 @@
-"""Sample spot-check result files (产品质量抽检抽查结果), one per (stream, month).
+"""Sample spot-check result files (产品质量抽检抽查结果), one per (stream, month), in
+raw/spot_checks/<stream>/<YYYY-MM>/.
 
-Streams, counties and categories come from the dbt seeds; headers and the landing folder come
-from `orchestration/feeds/spot_checks.yaml`. The catalogue below only adds flavour (products,
-specifications, failing test items) keyed by category code, with a generic fallback so a new
-category in the seed still generates. Each file's modification time is the simulated
-delivery time of its month's results (the 5th of the next month, 09:00 Beijing time).
+Streams, counties and categories come from the dbt seeds; the landing folder from
+`orchestration/feeds/spot_checks.yaml`. Each stream's publisher writes its table its own way
+(PublisherLayout): its own header names (synonyms the contract accepts), columns it leaves out
+(the stream, when the folder names it), its spelling of verdicts and of empty cells, CSV in
+UTF-8, UTF-8 with BOM or GB18030, or xlsx with a title row and, for 农产品监测, a two-row
+header (行政区划 → 市 | 县区). The catalogue below only adds flavour (products, specifications,
+failing test items) keyed by category code, with a generic fallback so a new category in the
+seed still generates. Each file's modification time is the simulated delivery time of its
+month's results (the 5th of the next month, 09:00 Beijing time). Every year one month of
+食品安全监督抽检 is delivered again on the 25th, corrected (`…_更正`): a failed batch that
+passed its 复检, a withdrawn 无效样品 removed, a batch the first list missed added.
 """
 
 from __future__ import annotations
@@ -18,14 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from orchestration.domain.credit_code import CHARSET
-from orchestration.ingest.contract import FeedContract, load_contract
+from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
 from orchestration.sample_data.common import (
-    ERROR_KINDS,
     Enterprise,
     EnterpriseRegistry,
     GenerationSummary,
@@ -37,14 +40,105 @@ from orchestration.sample_data.common import (
     working_days,
     write_csv,
 )
+from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
 from orchestration.sample_data.submissions import set_received
-from orchestration.xlsx_files import save_workbook
 
 FEED = "spot_checks"
 DELIVERY_DAY = 5  # results of a month arrive on the 5th of the next, at 09:00 Beijing time
+CORRECTION_DAY = 25  # the corrected list of the year's re-delivered month
 DELIVERY_TIME = dt.time(9, 0)
-RUNNING_NUMBER_LABEL = "序号"
+CORRECTED_STREAM = "food"  # 复检 results overturn a few food verdicts every year
 XLSX_SHEET = "抽检结果"
+ERROR_KINDS = ("unknown_county", "bad_credit_code", "unknown_verdict", "bad_date")
+
+
+@dataclass(frozen=True)
+class PublisherLayout:
+    """How a publisher writes its results table. `headers` maps each contract column it writes
+    to its header (a (top, sub) pair under a merged group header); columns it leaves out are
+    absent. Verdicts are written as (pass, fail) spellings with weights; `empty` is how it
+    fills an empty cell."""
+
+    headers: Mapping[str, str | HeaderCell]
+    verdicts: tuple[tuple[str, str, float], ...] = (("合格", "不合格", 1.0),)
+    empty: str = "/"
+    file_type: str = "csv"
+    encoding: str = "utf-8"
+
+    @property
+    def two_row_header(self) -> bool:
+        return any(isinstance(header, tuple) for header in self.headers.values())
+
+
+def _labels(**renamed: str | HeaderCell | None) -> dict[str, str | HeaderCell]:
+    """The contract's own labels, with some columns renamed (value None: left out)."""
+    columns = load_contract(FEED).columns
+    headers = {c.name: renamed.get(c.name, c.label) for c in columns}
+    return {name: header for name, header in headers.items() if header is not None}
+
+
+# 市质监局 publishes the contract's own layout; the others export from their own systems.
+LAYOUTS: dict[str, PublisherLayout] = {
+    "manufacturing": PublisherLayout(
+        headers=_labels(),
+        # lab sheets say P/F, some notices 符合/不符合
+        verdicts=(("合格", "不合格", 0.9), ("P", "F", 0.05), ("符合", "不符合", 0.05)),
+    ),
+    "food": PublisherLayout(
+        headers=_labels(
+            stream_code=None,
+            sampled_on="抽检日期",
+            county_code="所在县区",
+            enterprise_name="标称生产企业名称",
+            category_code="产品分类",
+            product_name="样品名称",
+            batch_no="生产日期/批号",
+            inspection_agency="承检机构",
+            nonconforming_items="不合格项目及结果",
+        ),
+        empty="—",
+        encoding="utf-8-sig",
+    ),
+    "agricultural": PublisherLayout(
+        headers=_labels(
+            sample_no="样品编号",
+            stream_code=None,
+            county_code=("行政区划", "县区"),
+            product_name="样品名称",
+            batch_no="批号",
+            verdict="判定结果",
+        ),
+        empty="",
+        file_type="xlsx",
+    ),
+    "forestry": PublisherLayout(
+        headers=_labels(
+            county_code="县（市、区）",
+            enterprise_name="被抽查单位",
+            verdict="结论",
+        ),
+        verdicts=(("合格", "不合格", 0.5), ("符合", "不符合", 0.5)),
+        empty="—",
+        file_type="xlsx",
+    ),
+    "risk": PublisherLayout(
+        headers=_labels(
+            sampled_on="抽查时间",
+            enterprise_name="生产单位",
+            credit_code="信用代码",
+            category_code="类别",
+            spec_model="规格",
+            batch_no="批号",
+            inspection_agency="检验单位",
+            verdict="检验结果",
+            nonconforming_items="主要不合格项目",
+        ),
+        empty="无",
+        encoding="gb18030",
+    ),
+}
+_DEFAULT_LAYOUT = PublisherLayout(headers=_labels())
+CITY_COLUMN = ("行政区划", "市")  # written beside 县区 under a merged 行政区划
 
 
 @dataclass(frozen=True)
@@ -58,8 +152,6 @@ class StreamProfile:
     visits_per_enterprise: float
     sampling_orgs: tuple[tuple[str, float], ...]
     agencies: tuple[tuple[str, float], ...]
-    file_type: str = "csv"
-    encoding: str = "utf-8"
 
 
 # Fewer batches around Spring Festival (Jan/Feb); fruit and seedlings peak in season.
@@ -122,7 +214,6 @@ STREAMS: dict[str, StreamProfile] = {
             ("河北省林产品质量检验检测中心", 0.6),
             ("国家林业局林产品质量检验检测中心（北京）", 0.4),
         ),
-        file_type="xlsx",
     ),
     "risk": StreamProfile(
         prefix="FX",
@@ -132,7 +223,6 @@ STREAMS: dict[str, StreamProfile] = {
         visits_per_enterprise=1.5,
         sampling_orgs=(("廊坊市质量技术监督局", 1.0),),
         agencies=(("廊坊市产品质量监督检验所", 0.7), ("河北省产品质量监督检验院", 0.3)),
-        encoding="gb18030",
     ),
 }
 _DEFAULT_STREAM = StreamProfile(
@@ -598,15 +688,10 @@ def _pass_rate(
     return low + (high - low) * position
 
 
-def _verdict(rng: random.Random, passed: bool, stream: str) -> str:
-    # Manufacturing reports sometimes use the lab sheet's P/F or 符合/不符合 spelling.
-    if stream == "manufacturing":
-        roll = rng.random()
-        if roll < 0.05:
-            return "P" if passed else "F"
-        if roll < 0.1:
-            return "符合" if passed else "不符合"
-    return "合格" if passed else "不合格"
+def _verdict(rng: random.Random, passed: bool, layout: PublisherLayout) -> str:
+    spellings = layout.verdicts
+    pass_word, fail_word, _ = rng.choices(spellings, [weight for *_, weight in spellings])[0]
+    return pass_word if passed else fail_word
 
 
 def _mutate_credit_code(rng: random.Random, code: str) -> str:
@@ -645,22 +730,28 @@ def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], sampled: d
         raise ValueError(kind)
 
 
-def _month_rows(
+@dataclass(frozen=True)
+class _Batch:
+    """One sampled batch: when it was sampled and its row keyed by contract column name."""
+
+    sampled: dt.date
+    row: dict[str, Any]
+
+
+def _month_batches(
     *,
     seed: int,
     stream_row: Mapping[str, str],
     profile: StreamProfile,
+    layout: PublisherLayout,
     cells: Sequence[_Cell],
     year: int,
     month: int,
     count: int,
     pass_rates: Mapping[str, float],
     counters: defaultdict[str, int],
-    error_rate: float,
-    errors: Counter[str],
-    use_date_cells: bool,
-) -> list[dict[str, Any]]:
-    """The rows of one (stream, year, month) file, as dicts keyed by contract column name."""
+) -> list[_Batch]:
+    """The clean batches of one (stream, year, month) list, in publication order."""
     stream = stream_row["stream_code"]
     rng = rng_for(seed, FEED, stream, year, month)
     days = working_days(year, month)
@@ -674,93 +765,145 @@ def _month_rows(
     county_order = {cell.county["county_code"]: i for i, cell in enumerate(cells)}
     # Published lists run by date, then county; the draw order breaks ties deterministically.
     drafts.sort(key=lambda d: (d[0], county_order[d[1].county["county_code"]], d[2]))
-
-    # Errors draw from their own generator: the clean content is identical at any error rate.
-    error_rng = rng_for(seed, FEED, "errors", stream, year, month)
-    rows = []
+    batches = []
     for sampled, cell, _ in drafts:
         county = cell.county
-        county_code = county["county_code"]
-        counters[county_code] += 1
-        rank = rng.choices(range(len(cell.enterprises)), cell.enterprise_weights)[0]
-        enterprise = cell.enterprises[rank]
-        products = cell.profile.products
-        # Enterprises keep to their own product line most of the time.
-        product = products[rank % len(products)] if rng.random() < 0.85 else rng.choice(products)
-        passed = rng.random() < pass_rates[county_code]
-        items = "/"
-        if not passed:
-            pool = product.fail_items or cell.profile.fail_items
-            items = "、".join(rng.sample(pool, k=min(len(pool), rng.choice((1, 1, 1, 2, 3)))))
-        style = rng.choices(("iso", "slash", "chinese"), (0.9, 0.05, 0.05))[0]
-        sampled_value: Any = date_variant(sampled, style)
-        if use_date_cells and style == "iso":
-            sampled_value = sampled  # Excel users type real dates; variants stay text
-        has_batch = rng.random() < cell.profile.batch_share
-        row: dict[str, Any] = {
-            "sample_no": f"{profile.prefix}{year}-{division_code(county)}-"
-            f"{counters[county_code]:06d}",
-            "stream_code": stream_row["stream_name"],
-            "sampled_on": sampled_value,
-            "county_code": county["short_name"] if rng.random() < 0.1 else county["county_name"],
-            "enterprise_name": enterprise.name,
-            "credit_code": enterprise.credit_code,
-            "category_code": cell.category["category_name"],
-            "product_name": product.name,
-            "spec_model": rng.choice(product.specs),
-            "batch_no": _batch_label(rng, sampled, stream) if has_batch else "/",
-            "sampling_org": _choice(rng, profile.sampling_orgs).format(
-                county=county["county_name"]
-            ),
-            "inspection_agency": _choice(rng, profile.agencies),
-            "verdict": _verdict(rng, passed, stream),
-            "nonconforming_items": items,
-        }
+        counters[county["county_code"]] += 1
+        number = f"{division_code(county)}-{counters[county['county_code']]:06d}"
+        passed = rng.random() < pass_rates[county["county_code"]]
+        row = _batch_row(rng, profile, layout, stream_row, cell, sampled, number, passed)
+        batches.append(_Batch(sampled, row))
+    return batches
+
+
+def _batch_row(
+    rng: random.Random,
+    profile: StreamProfile,
+    layout: PublisherLayout,
+    stream_row: Mapping[str, str],
+    cell: _Cell,
+    sampled: dt.date,
+    number: str,
+    passed: bool,
+) -> dict[str, Any]:
+    """A batch's row as its publisher writes it, keyed by contract column name; `number` is the
+    county part of its 抽样编号."""
+    stream = stream_row["stream_code"]
+    county = cell.county
+    rank = rng.choices(range(len(cell.enterprises)), cell.enterprise_weights)[0]
+    enterprise = cell.enterprises[rank]
+    products = cell.profile.products
+    # Enterprises keep to their own product line most of the time.
+    product = products[rank % len(products)] if rng.random() < 0.85 else rng.choice(products)
+    items = "/"
+    if not passed:
+        pool = product.fail_items or cell.profile.fail_items
+        items = "、".join(rng.sample(pool, k=min(len(pool), rng.choice((1, 1, 1, 2, 3)))))
+    style = rng.choices(("iso", "slash", "chinese"), (0.9, 0.05, 0.05))[0]
+    sampled_value: Any = date_variant(sampled, style)
+    if layout.file_type == "xlsx" and style == "iso":
+        sampled_value = sampled  # Excel users type real dates; variants stay text
+    has_batch = rng.random() < cell.profile.batch_share
+    return {
+        "sample_no": f"{profile.prefix}{sampled.year}-{number}",
+        "stream_code": stream_row["stream_name"],
+        "sampled_on": sampled_value,
+        "county_code": county["short_name"] if rng.random() < 0.1 else county["county_name"],
+        "enterprise_name": enterprise.name,
+        "credit_code": enterprise.credit_code,
+        "category_code": cell.category["category_name"],
+        "product_name": product.name,
+        "spec_model": rng.choice(product.specs),
+        "batch_no": _batch_label(rng, sampled, stream) if has_batch else "/",
+        "sampling_org": _choice(rng, profile.sampling_orgs).format(county=county["county_name"]),
+        "inspection_agency": _choice(rng, profile.agencies),
+        "verdict": _verdict(rng, passed, layout),
+        "nonconforming_items": items,
+    }
+
+
+def _with_errors(
+    seed: int,
+    stream: str,
+    year: int,
+    month: int,
+    batches: Sequence[_Batch],
+    error_rate: float,
+    errors: Counter[str],
+) -> list[dict[str, Any]]:
+    """The delivered rows: a share `error_rate` of them with exactly one contract violation.
+    Errors draw from their own generator, so the clean content is the same at any rate."""
+    error_rng = rng_for(seed, FEED, "errors", stream, year, month)
+    rows = []
+    for batch in batches:
+        row = dict(batch.row)
         if error_rng.random() < error_rate:
             kind = error_rng.choice(ERROR_KINDS)
-            _inject_error(error_rng, kind, row, sampled)
+            _inject_error(error_rng, kind, row, batch.sampled)
             errors[kind] += 1
         rows.append(row)
     return rows
 
 
-def _table(contract: FeedContract, rows: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+def _corrected(
+    rng: random.Random,
+    batches: Sequence[_Batch],
+    extra: dict[str, Any],
+    layout: PublisherLayout,
+) -> list[dict[str, Any]]:
+    """The month's corrected list: a failed batch that passed its 复检 (re-test), a withdrawn
+    无效样品 removed, and a batch the first list missed (补报) added at the end."""
+    rows = [dict(batch.row) for batch in batches]
+    failed = [row for row in rows if row["nonconforming_items"] != "/"]
+    if failed:
+        retested = rng.choice(failed)
+        retested["verdict"] = layout.verdicts[0][0]
+        retested["nonconforming_items"] = "/"
+    rows.pop(rng.randrange(len(rows)))
+    rows.append(extra)
+    return rows
+
+
+def _table(layout: PublisherLayout, rows: Sequence[Mapping[str, Any]]) -> list[list[Any]]:
+    """Rows in the layout's columns, a running number first, empties spelt the layout's way."""
     table = []
     for number, row in enumerate(rows, start=1):
         values: list[Any] = [number]
-        for column in contract.columns:
-            name = column.name
-            if name not in row and column.required:
-                raise KeyError(f"generator has no value for required column {name!r}")
-            values.append(row.get(name, "/"))
+        for name in layout.headers:
+            if name == "county_code" and layout.two_row_header:
+                values.append("廊坊市")  # the 市 column under the merged 行政区划
+            value = row[name]
+            values.append((layout.empty or None) if value == "/" else value)
         table.append(values)
     return table
 
 
-def _write_xlsx(
-    path: Path, title: str, header: Sequence[str], table: Sequence[Sequence[Any]]
+def _header(layout: PublisherLayout) -> list[HeaderCell]:
+    cells: list[HeaderCell] = [("序号", None)]
+    for name, header in layout.headers.items():
+        if name == "county_code" and layout.two_row_header:
+            cells.append(CITY_COLUMN)
+        cells.append(header if isinstance(header, tuple) else (header, None))
+    return cells
+
+
+def _write(
+    path: Path, layout: PublisherLayout, title: str, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = XLSX_SHEET
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
-    sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    sheet.append(list(header))
-    for values in table:
-        sheet.append(list(values))
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-    save_workbook(path, workbook)
+    header = _header(layout)
+    table = _table(layout, rows)
+    if layout.file_type == "xlsx":
+        write_table_xlsx(path, XLSX_SHEET, title, header, table)
+    else:
+        write_csv(path, [top for top, _ in header], table, layout.encoding)
 
 
-def delivered_at(year: int, month: int) -> dt.datetime:
-    """When a month's results file is delivered (naive Asia/Shanghai time). Files carry it as
-    their modification time: never "just written", so no run waits for them to settle."""
+def delivered_at(year: int, month: int, day: int = DELIVERY_DAY) -> dt.datetime:
+    """When a month's results file is delivered (naive Asia/Shanghai time): the `day` of the
+    next month. Files carry it as their modification time: never "just written", so no run
+    waits for them to settle."""
     next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return dt.datetime.combine(dt.date(next_year, next_month, DELIVERY_DAY), DELIVERY_TIME)
+    return dt.datetime.combine(dt.date(next_year, next_month, day), DELIVERY_TIME)
 
 
 def generate_spot_checks(
@@ -771,15 +914,14 @@ def generate_spot_checks(
     error_rate: float = 0.01,
 ) -> GenerationSummary:
     """Write `<out_dir>/spot_checks/<stream>/<YYYY-MM>/<YYYY-MM>_<stream>.{csv,xlsx}` for every
-    stream and month of `years`, each with its modification time set to its delivery time
-    (delivered_at).
-    Files are rewritten in place; nothing else in `out_dir` is touched."""
+    stream and month of `years` (and each year's corrected `…_更正` list), each with its
+    modification time set to its delivery time (delivered_at). Files are rewritten in place;
+    nothing else in `out_dir` is touched."""
     if scale <= 0:
         raise ValueError("scale must be positive")
     if not 0 <= error_rate <= 1:
         raise ValueError("error_rate must be within [0, 1]")
     contract = load_contract(FEED)
-    header = [RUNNING_NUMBER_LABEL, *(column.label for column in contract.columns)]
     landing = Path(out_dir) / contract.landing_dir
     counties = load_seed("ref_counties")
     categories = load_seed("ref_product_categories")
@@ -801,12 +943,15 @@ def generate_spot_checks(
     files: list[Path] = []
     rows_per_file: dict[Path, int] = {}
     errors: Counter[str] = Counter()
+    redeliveries = 0
     for year in sorted(set(years)):
+        corrected_month = rng_for(seed, FEED, "redelivery", year).randint(3, 11)
         for stream_row in streams:
             stream = stream_row["stream_code"]
             if stream not in cells_by_stream:
                 continue
             profile = STREAMS.get(stream, _DEFAULT_STREAM)
+            layout = LAYOUTS.get(stream, _DEFAULT_LAYOUT)
             month_counts = allocate(round(profile.batches_per_year * scale), profile.months)
             pass_rates = {
                 county["county_code"]: _pass_rate(
@@ -816,37 +961,57 @@ def generate_spot_checks(
             }
             counters: defaultdict[str, int] = defaultdict(int)
             for month, count in enumerate(month_counts, start=1):
-                as_xlsx = profile.file_type == "xlsx"
-                rows = _month_rows(
+                batches = _month_batches(
                     seed=seed,
                     stream_row=stream_row,
                     profile=profile,
+                    layout=layout,
                     cells=cells_by_stream[stream],
                     year=year,
                     month=month,
                     count=count,
                     pass_rates=pass_rates,
                     counters=counters,
-                    error_rate=error_rate,
-                    errors=errors,
-                    use_date_cells=as_xlsx,
                 )
-                table = _table(contract, rows)
-                path = (
-                    landing / stream / f"{year}-{month:02d}" / f"{year}-{month:02d}_{stream}"
-                    f".{profile.file_type}"
-                )
-                if as_xlsx:
-                    title = f"廊坊市{year}年{month}月{stream_row['stream_name']}抽查结果"
-                    _write_xlsx(path, title, header, table)
-                else:
-                    write_csv(path, header, table, profile.encoding)
+                rows = _with_errors(seed, stream, year, month, batches, error_rate, errors)
+                stem = f"{year}-{month:02d}_{stream}"
+                folder = landing / stream / f"{year}-{month:02d}"
+                title = f"廊坊市{year}年{month}月{stream_row['stream_name']}抽查结果"
+                path = folder / f"{stem}.{layout.file_type}"
+                _write(path, layout, title, rows)
                 set_received(path, delivered_at(year, month))
                 files.append(path)
                 rows_per_file[path] = len(rows)
+                if stream != CORRECTED_STREAM or month != corrected_month or len(batches) < 2:
+                    continue
+                fix = rng_for(seed, FEED, "correction", stream, year, month)
+                cell = fix.choice(cells_by_stream[stream])
+                county_code = cell.county["county_code"]
+                # numbers from 900000 up are kept for late entries, clear of the running ones
+                number = f"{division_code(cell.county)}-9{month:05d}"
+                sampled = fix.choice(working_days(year, month))
+                extra = _batch_row(
+                    fix,
+                    profile,
+                    layout,
+                    stream_row,
+                    cell,
+                    sampled,
+                    number,
+                    fix.random() < pass_rates[county_code],
+                )
+                fixed_path = folder / f"{stem}_更正.{layout.file_type}"
+                _write(
+                    fixed_path, layout, title + "（更正）", _corrected(fix, batches, extra, layout)
+                )
+                set_received(fixed_path, delivered_at(year, month, CORRECTION_DAY))
+                files.append(fixed_path)
+                rows_per_file[fixed_path] = len(batches)
+                redeliveries += 1
     return GenerationSummary(
         files=tuple(files),
         rows_per_file=rows_per_file,
         total_rows=sum(rows_per_file.values()),
         injected_errors={kind: errors[kind] for kind in ERROR_KINDS},
+        other_counts={"redeliveries": redeliveries},
     )
