@@ -1,6 +1,7 @@
 -- 全市目标完成情况: every KPI of the catalogue for every assessment year, with the
 -- city-wide value where one exists, and "暂无数据" with the reason where none does (its feed
--- is not integrated yet, no data this year, or no accepted annual report for a reported KPI).
+-- is not integrated yet, no data this year, no accepted annual report for a reported KPI, or
+-- a rate with nothing to count this year: 不适用).
 
 with
 
@@ -91,6 +92,9 @@ select
         when actual_value is null and source_feed = 'submissions'
             then '暂无数据：责任单位的本年度年度总结未报送或未受理'
         when not kpi_has_data then '暂无数据：指标尚未接入（数据源 ' || source_feed || '）'
+        -- e.g. no major hazard found: the rate is not applicable, which is not a failure
+        when actual_value is null and denominator = 0
+            then '不适用：本年度无应计对象（分母为0），不计为未达标'
         when actual_value is null then '暂无数据：本年度无可用数据'
         when status = 'no_data' and prior_year_value is null
             then '暂无判定：同比指标缺少上年数值'
