@@ -616,7 +616,8 @@ def generate_construction_acceptance(
     error_rate: float = 0.01,
 ) -> GenerationSummary:
     """Write `<out_dir>/construction_acceptance/<YYYY-MM>/…汇总表.{csv,xlsx}` for every month of
-    `years` (one corrected re-delivery per year) with delivery times as modification times."""
+    `years` (one corrected re-delivery per year) with delivery times as modification times.
+    A year's files are the same whichever other years are generated."""
     if scale <= 0:
         raise ValueError("scale must be positive")
     if not 0 <= error_rate <= 1:
