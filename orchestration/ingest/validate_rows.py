@@ -199,7 +199,7 @@ def validate_rows(
         if contract.key and not problems and None not in key:  # rows without a key: no check
             if key in seen_keys:
                 labels = "/".join(contract.column(k).label for k in contract.key)
-                shown = key[0] if len(key) == 1 else key
+                shown = "/".join(str(k) for k in key)  # as the cross-file duplicate says it
                 message = f"duplicate {labels} {shown} (first at row {seen_keys[key]})"
                 problems.append(CellProblem(None, None, f"row {row.row_number}: {message}"))
             else:

@@ -287,8 +287,7 @@ def _name_and_owner(
             phase = rng.choice(("", "一期", "二期", "三期"))
             return f"{short}{estate}{phase}{rng.randint(1, 32)}#楼", rng.choice(developers).name
         if roll < 0.87:  # schools, hospitals, culture: the county bureau builds
-            institution, part, bureau = rng.choice(_PUBLIC_BUILDINGS)
-            return f"{name}{institution}{part}", f"{name}{bureau}"
+            return _public_building(rng, county)
         park = rng.choice(("工业园区", "科技园", "物流园"))
         return f"{short}{park}{rng.randint(1, 12)}#厂房", rng.choice(factories).name
     if profile.code == "municipal":
@@ -349,30 +348,64 @@ def _attempts(rng: random.Random, profile: TypeProfile, first: dt.date) -> tuple
     return refused, Attempt(again, True, None)
 
 
+@dataclass(frozen=True)
+class CountyFirms:
+    """A county's developers, factory owners and contractors, reused across years."""
+
+    developers: tuple[Enterprise, ...]
+    factories: tuple[Enterprise, ...]
+    builders: tuple[Enterprise, ...]
+
+
+def _county_weights(counties: Sequence[Mapping[str, str]]) -> list[float]:
+    return [COUNTY_WEIGHTS.get(c["county_code"], 1.0) for c in counties]
+
+
+def _firms(
+    registry: EnterpriseRegistry, counties: Sequence[Mapping[str, str]], scale: float
+) -> dict[str, CountyFirms]:
+    """Every county's firms, drawn once in a fixed order before any year is generated: the
+    registry hands out names in call order, so a year's files must not depend on which other
+    years were drawn first. Sized by the base year's building volume (a third as many firms
+    as projects); later years reuse them."""
+    buildings = allocate(round(TYPES[0].per_year * scale), _county_weights(counties))
+    firms = {}
+    for county, count in zip(counties, buildings, strict=True):
+        size = max(3, count // 3)
+        firms[county["county_code"]] = CountyFirms(
+            tuple(registry.pool(county, "developer", ("房地产开发", "置业", "房地产"), size)),
+            tuple(registry.pool(county, "factory", ("机械制造", "电子科技", "物流"), size)),
+            tuple(
+                registry.pool(
+                    county, "contractor", ("建筑工程", "建设集团", "建工", "市政工程", "路桥"), size
+                )
+            ),
+        )
+    return firms
+
+
 def _projects_of_year(
     seed: int,
     year: int,
     scale: float,
     counties: Sequence[Mapping[str, str]],
-    registry: EnterpriseRegistry,
+    firms: Mapping[str, CountyFirms],
 ) -> list[Project]:
     """The 单位工程 whose first acceptance falls in `year`."""
     growth = (1 + GROWTH_PER_YEAR) ** (year - BASE_YEAR)
-    county_weights = [COUNTY_WEIGHTS.get(c["county_code"], 1.0) for c in counties]
     projects: list[Project] = []
     for profile in TYPES:
         rng = rng_for(seed, FEED, "projects", profile.code, year)
         total = round(profile.per_year * growth * scale)
-        per_county = allocate(total, county_weights)
+        per_county = allocate(total, _county_weights(counties))
         for county, count in zip(counties, per_county, strict=True):
             if count == 0:
                 continue
+            # small types deal with few firms: the first third-as-many of the county's
             size = max(3, count // 3)
-            developers = registry.pool(county, "developer", ("房地产开发", "置业", "房地产"), size)
-            factories = registry.pool(county, "factory", ("机械制造", "电子科技", "物流"), size)
-            builders = registry.pool(
-                county, "contractor", ("建筑工程", "建设集团", "建工", "市政工程", "路桥"), size
-            )
+            own = firms[county["county_code"]]
+            developers, factories = own.developers[:size], own.factories[:size]
+            builders = own.builders[:size]
             month_counts = allocate(count, MONTH_WEIGHTS)
             number = 0
             for month, in_month in enumerate(month_counts, start=1):
@@ -507,7 +540,7 @@ def _correct(
 
 def _forgotten_project(
     rng: random.Random,
-    registry: EnterpriseRegistry,
+    firms: Mapping[str, CountyFirms],
     counties: Sequence[Mapping[str, str]],
     year: int,
     month: int,
@@ -515,8 +548,8 @@ def _forgotten_project(
     """A building accepted in the month but left out of the first delivery (补报)."""
     county = rng.choice(counties)
     building = TYPES[0]
-    developers = registry.pool(county, "developer", ("房地产开发", "置业", "房地产"), 3)
-    builders = registry.pool(county, "contractor", ("建筑工程", "建设集团", "建工"), 3)
+    own = firms[county["county_code"]]
+    developers, builders = own.developers[:3], own.builders[:3]
     day = rng.choice(working_days(year, month))
     name, developer = _name_and_owner(rng, county, building, developers, developers)
     return Project(
@@ -583,7 +616,8 @@ def generate_construction_acceptance(
     error_rate: float = 0.01,
 ) -> GenerationSummary:
     """Write `<out_dir>/construction_acceptance/<YYYY-MM>/…汇总表.{csv,xlsx}` for every month of
-    `years` (one corrected re-delivery per year) with delivery times as modification times."""
+    `years` (one corrected re-delivery per year) with delivery times as modification times.
+    A year's files are the same whichever other years are generated."""
     if scale <= 0:
         raise ValueError("scale must be positive")
     if not 0 <= error_rate <= 1:
@@ -592,13 +626,14 @@ def generate_construction_acceptance(
     labels = {column.name: column.label for column in contract.columns}
     landing = Path(out_dir) / contract.landing_dir
     counties = load_seed("ref_counties")
-    registry = EnterpriseRegistry(seed)
+    firms = _firms(EnterpriseRegistry(seed), counties, scale)
     wanted = sorted(set(years))
 
-    # Every acceptance of every project first accepted in a wanted year, by month.
+    # Every acceptance in a wanted year, by month: of the projects first presented in that
+    # year, and the re-acceptances of those refused late in the year before.
     by_month: dict[tuple[int, int], list[tuple[Project, Attempt]]] = {}
-    for year in wanted:
-        for project in _projects_of_year(seed, year, scale, counties, registry):
+    for year in sorted(set(wanted) | {year - 1 for year in wanted}):
+        for project in _projects_of_year(seed, year, scale, counties, firms):
             for attempt in project.attempts:
                 if attempt.on.year in wanted:
                     by_month.setdefault((attempt.on.year, attempt.on.month), []).append(
@@ -645,7 +680,7 @@ def generate_construction_acceptance(
             rows_per_file[path] = len(delivered)
             if month == corrected_month:
                 fix = rng_for(seed, FEED, "correction", year, month)
-                forgotten = _forgotten_project(fix, registry, counties, year, month)
+                forgotten = _forgotten_project(fix, firms, counties, year, month)
                 extra = _row(fix, forgotten, forgotten.attempts[0], style, fmt == "xlsx")
                 corrected = _correct(fix, clean, extra, style)
                 fixed_path = folder / f"{stem}_更正.{ext}"
