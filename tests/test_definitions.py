@@ -6,7 +6,7 @@ import os
 
 from dagster import AssetKey
 
-from orchestration.definitions import build_definitions
+from orchestration.definitions import FEEDS, build_definitions
 
 
 def test_definitions_load_and_validate() -> None:
@@ -31,12 +31,11 @@ def test_gx_gates_are_blocking_and_guard_the_staged_tables() -> None:
     defs = build_definitions()
     graph = defs.resolve_asset_graph()
     gx_checks = [k for k in graph.asset_check_keys if k.name.startswith("gx_")]
-    staged = (
-        "stg_raw__construction_acceptance",
-        "stg_raw__spot_checks",
+    # every feed's staged table is gated, and the two tables of submitted workbooks
+    staged = {f"stg_raw__{feed}" for feed in FEEDS} | {
         "stg_raw__submission_metric_values",
         "stg_raw__submission_task_progress",
-    )
+    }
     assert {k.asset_key for k in gx_checks} == {AssetKey(["staging", n]) for n in staged}
     assert all(graph.get_check_spec(k).blocking for k in gx_checks)
 
