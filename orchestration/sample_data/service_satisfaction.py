@@ -436,9 +436,11 @@ def _inject(rng: random.Random, values: dict[str, Any], wave: _Wave) -> str:
     elif kind == "bad_date":  # a day the month does not have
         last = calendar.monthrange(wave.year, wave.month)[1]
         values["fieldwork_end"] = f"{wave.year}-{wave.month:02d}-{last + rng.randint(1, 3)}"
-    elif kind == "outside_period":  # the next wave's end date typed by mistake
-        later = wave.end + dt.timedelta(days=rng.randint(35, 50))
-        values["fieldwork_end"] = date_variant(later, institute.date_style)
+    elif kind == "outside_period":  # a row of the previous wave left in the table
+        back = dt.timedelta(days=rng.randint(35, 50))
+        values["fieldwork_end"] = date_variant(wave.end - back, institute.date_style)
+        if "fieldwork_start" in institute.headers:
+            values["fieldwork_start"] = date_variant(wave.start - back, institute.date_style)
     else:  # start_after_end: the start typed a few days after the end
         later = wave.end + dt.timedelta(days=rng.randint(1, 5))
         values["fieldwork_start"] = date_variant(later, institute.date_style)
