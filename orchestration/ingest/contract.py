@@ -52,6 +52,8 @@ class ColumnSpec:
     reference: str | None = None
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     keep_original: bool = False  # the raw table also keeps the text as delivered: <name>_original
+    minimum: float | None = None  # integer/decimal columns: smallest and largest value accepted
+    maximum: float | None = None
 
     @property
     def duckdb_type(self) -> str:
@@ -155,6 +157,9 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
         values = {k.lower(): v for k, v in values.items()} or dict(BOOLEAN_SPELLINGS)
         if set(values) != {"true", "false"}:
             raise ContractError(f"column {raw['name']}: boolean values are keyed true and false")
+    bounds = {name: raw.get(name) for name in ("min", "max") if raw.get(name) is not None}
+    if bounds and raw["type"] not in ("integer", "decimal"):
+        raise ContractError(f"column {raw['name']}: min/max apply to integer and decimal columns")
     headers = tuple(raw.get("headers") or [raw["label"]])
     return ColumnSpec(
         name=raw["name"],
@@ -165,6 +170,8 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
         reference=raw.get("reference"),
         values=values,
         keep_original=bool(raw.get("keep_original", False)),
+        minimum=bounds.get("min"),
+        maximum=bounds.get("max"),
     )
 
 

@@ -148,11 +148,14 @@ def _drop_known_keys(
     """A key already loaded from another delivery slot is a duplicate delivery, not a new
     row. Rows of earlier files in the same slot do not count: a corrected re-delivery
     repeats them on purpose and replaces them."""
-    keyed = [r for r in good if all(r.values[k] is not None for k in contract.key)]
+    keyed = [r for r in good if any(r.values[k] is not None for k in contract.key)]
     if not contract.key or not keyed:
         return good, []
-    keys = pa.table({k: [str(r.values[k]) for r in keyed] for k in contract.key})
-    join = " and ".join(f"t.{k}::varchar = n.{k}" for k in contract.key)
+    keys = pa.table(
+        {k: pa.array([_key_text(r.values[k]) for r in keyed], pa.string()) for k in contract.key}
+    )
+    # an empty part of a key is a value (as in validate_rows): null matches null
+    join = " and ".join(f"t.{k}::varchar is not distinct from n.{k}" for k in contract.key)
     conn.register("new_keys", keys)
     try:
         found = conn.execute(
@@ -173,16 +176,21 @@ def _drop_known_keys(
     labels = "/".join(contract.column(k).label for k in contract.key)
     kept, dropped = [], []
     for row in good:
-        key = tuple(str(row.values[k]) for k in contract.key)
+        key = tuple(_key_text(row.values[k]) for k in contract.key)
         if key in known and id(row) in keyed_ids:
             source, line = known[key]
-            message = f"duplicate {labels} {'/'.join(key)}: already loaded from {source} row {line}"
+            shown = "/".join(part or "" for part in key)
+            message = f"duplicate {labels} {shown}: already loaded from {source} row {line}"
             dropped.append(
                 BadRow(row.row_number, (CellProblem(None, None, message),), row.raw_json)
             )
         else:
             kept.append(row)
     return kept, dropped
+
+
+def _key_text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def insert_batch(conn: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> None:

@@ -261,7 +261,27 @@ _SIMPLE_PARSERS: dict[str, Callable[[CellValue], Parsed]] = {
 }
 
 
+def _bounded(
+    column: ColumnSpec, parse: Callable[[CellValue], Parsed]
+) -> Callable[[CellValue], Parsed]:
+    """A number parser that also refuses values outside the column's min/max."""
+
+    def parse_bounded(raw: CellValue) -> Parsed:
+        value, problem = parse(raw)
+        if problem or not isinstance(value, int | float):
+            return value, problem
+        if column.minimum is not None and value < column.minimum:
+            return None, f"'{normalise_text(raw)}' is below the minimum {column.minimum:g}"
+        if column.maximum is not None and value > column.maximum:
+            return None, f"'{normalise_text(raw)}' is above the maximum {column.maximum:g}"
+        return value, None
+
+    return parse_bounded
+
+
 def parser_for(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
+    if column.minimum is not None or column.maximum is not None:
+        return _bounded(column, _SIMPLE_PARSERS[column.type])
     if column.type == "reference":
         return _reference_parser(column)
     if column.type == "enum":

@@ -189,17 +189,21 @@ def validate_rows(
                         )
                     )
             values[column.name] = value
+        unreadable = {p.column for p in problems}
         for rule in contract.rules:
             broken = _broken_rule(rule, values)
-            if broken is not None:
+            # a cell that could not be read is reported once, not again as "not filled in"
+            if broken is not None and broken not in unreadable:
                 index = mapping.get(broken)
                 cell = table.cell(index, row.row_number) if index is not None else None
                 problems.append(CellProblem(broken, cell, rule.message))
         key = tuple(values[k] for k in contract.key)
-        if contract.key and not problems and None not in key:  # rows without a key: no check
+        # A row whose key is wholly empty has no key (no check); an empty part of a longer key
+        # is a value (e.g. the county of a city-wide row), so such rows are checked too.
+        if contract.key and not problems and any(part is not None for part in key):
             if key in seen_keys:
                 labels = "/".join(contract.column(k).label for k in contract.key)
-                shown = "/".join(str(k) for k in key)  # as the cross-file duplicate says it
+                shown = "/".join("" if part is None else str(part) for part in key)
                 message = f"duplicate {labels} {shown} (first at row {seen_keys[key]})"
                 problems.append(CellProblem(None, None, f"row {row.row_number}: {message}"))
             else:

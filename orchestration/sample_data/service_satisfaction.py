@@ -1,49 +1,69 @@
 """Sample service-quality satisfaction survey results (服务质量满意度测评结果).
 
-Four survey institutes deliver, each in its own way (the contract's enum `institute` lists
-them): the city's NBS survey team counts satisfied respondents per sector and county in an
-xlsx with a two-row header; the national public-service quality monitoring sends a city-wide
-0–100 index only; a third-party tourism assessor sends county scores in GB18030; the health
-commission's patient survey counts satisfied respondents per county. One file per institute
-and survey wave, in raw/service_satisfaction/<institute folder>/<YYYY-MM>/, where the month
-is the month the fieldwork ended; its modification time is when the institute delivered it.
-Every year the survey team re-delivers one wave corrected (`…_更正.xlsx`, a week later).
+Four survey institutes deliver, each in its own way (docs/feeds/service_satisfaction.md; the
+contract's enum `institute` lists them):
+
+* 国家统计局廊坊调查队 counts satisfied respondents (满意率) per sector in the districts, the
+  development zone and the three largest counties, with a 全市 total row per sector, in an
+  xlsx with a title row and a two-row header (行政区划 over 市 | 县区); twice a year.
+* 质检总局公共服务质量监测 sends a city-wide 0–100 index per sector (UTF-8 with BOM CSV),
+  once a year, five to six weeks after its fieldwork.
+* 旅游服务质量第三方评估 sends 0–100 scores of the tourism sector per county (GB18030 CSV,
+  dates written 2015年5月17日, short county names), twice a year.
+* 卫计委医疗服务满意度调查 counts satisfied patients per county (UTF-8 CSV, dates 2016/4/8),
+  twice a year from 2016, when the commission started it.
+
+One file per institute and survey wave, in raw/service_satisfaction/<institute folder>/
+<YYYY-MM>/, where the month is the month the fieldwork ended; its modification time is when
+the institute delivered it. Every year the survey team re-delivers its first wave a week
+later (`…_更正.xlsx`): some county rows re-counted after invalid questionnaires were removed,
+one row withdrawn (too few valid questionnaires left), one row the first file lacked added,
+and the 全市 totals recomputed.
 """
 
 from __future__ import annotations
 
-import csv
+import calendar
 import datetime as dt
-import io
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import GenerationSummary, rng_for, working_days
+from orchestration.sample_data.common import (
+    GenerationSummary,
+    date_variant,
+    rng_for,
+    working_days,
+    write_csv,
+)
+from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
 from orchestration.sample_data.submissions import set_received
-from orchestration.xlsx_files import save_workbook, write_atomically
 
 FEED = "service_satisfaction"
 ERROR_KINDS = (
     "unknown_sector",
     "unknown_county",
-    "satisfied_exceeds_sample",
+    "unknown_measure",
     "missing_result",
+    "satisfied_exceeds_sample",
+    "score_out_of_range",
+    "bad_sample_size",
     "bad_date",
+    "outside_period",
+    "start_after_end",
 )
 UNKNOWN_SECTORS = ("物业服务", "快递物流", "餐饮住宿", "家政服务")
-UNKNOWN_COUNTIES = ("北京市通州区", "天津市武清区", "廊坊市新区", "保定市雄县")
-CITY_WIDE = "全市"
+UNKNOWN_COUNTIES = ("北京市通州区", "天津市武清区", "燕郊镇", "保定市雄县")
+UNKNOWN_MEASURES = ("好评率", "优良率", "满意度星级", "非常满意占比")
+BAD_SAMPLE_SIZES = ("约{n}", "{n}份", "{n}人", "{n}（有效）")
 # Extra survey months, in order, when a scale above 1 asks for more waves than the usual ones.
 EXTRA_MONTHS = (3, 9, 4, 8, 5, 10, 7, 12, 2, 11, 6, 1)
+MIN_CELL_SAMPLE = 30  # below this a county × sector cell is not published
 
 # Top-2-box share (满意 + 非常满意) by sector around 2015; scores sit near the same level.
 SECTOR_LEVELS = {
@@ -54,6 +74,7 @@ SECTOR_LEVELS = {
     "transport": 0.75,
     "finance": 0.87,
 }
+IMPROVEMENT_PER_YEAR = 0.012  # the plan's years of 服务质量提升
 # Respondents scale with population (三河, 霸州, 广阳, 安次 and 固安 are the largest).
 COUNTY_WEIGHTS = {
     "131082": 1.4,
@@ -84,9 +105,15 @@ class Institute:
     headers: Mapping[str, str]  # contract column → header the institute writes
     file_type: str = "csv"
     encoding: str = "utf-8"
-    two_row_county: bool = False  # 行政区划 merged over 市 | 县区
+    two_row_county: bool = False  # 行政区划 merged over 市 | 县区 (xlsx)
+    city_total: bool = False  # a 全市 row per sector after its county rows
+    city_spelling: str = "全市"  # the county cell of a city-wide row
+    date_style: str = "iso"
+    county_style: str = "full"  # full (安次区), short (安次) or prefixed (廊坊市安次区)
     empty: str = "/"
     delivery_days: tuple[int, int] = (14, 25)  # days after fieldwork until delivery
+    first_year: int = 2000
+    sector_spellings: Mapping[str, str] = field(default_factory=dict)
 
 
 INSTITUTES: tuple[Institute, ...] = (
@@ -101,7 +128,7 @@ INSTITUTES: tuple[Institute, ...] = (
         measure="top2_share",
         measure_label="满意率",
         sample_per_cell=300,
-        counties=None,
+        counties=("131002", "131003", "LFKFQ", "131022", "131081", "131082"),
         headers={
             "survey_id": "调查编号",
             "survey_name": "调查项目",
@@ -116,7 +143,9 @@ INSTITUTES: tuple[Institute, ...] = (
         },
         file_type="xlsx",
         two_row_county=True,
+        city_total=True,
         empty="",
+        sector_spellings={"finance": "银行业", "transport": "公共交通"},
     ),
     Institute(
         code="public_service_monitor",
@@ -142,7 +171,9 @@ INSTITUTES: tuple[Institute, ...] = (
             "satisfaction_score": "满意度指数",
         },
         encoding="utf-8-sig",
+        city_spelling="廊坊市",
         delivery_days=(30, 45),
+        sector_spellings={"public_service": "公共服务", "medical": "医疗卫生"},
     ),
     Institute(
         code="tourism_assessor",
@@ -169,7 +200,10 @@ INSTITUTES: tuple[Institute, ...] = (
             "remarks": "备注",
         },
         encoding="gb18030",
+        date_style="chinese",
+        county_style="short",
         empty="—",
+        sector_spellings={"tourism": "旅游服务"},
     ),
     Institute(
         code="health_survey",
@@ -196,22 +230,46 @@ INSTITUTES: tuple[Institute, ...] = (
             "satisfied_count": "满意人数",
             "remarks": "说明",
         },
+        date_style="slash",
+        county_style="prefixed",
+        first_year=2016,
+        sector_spellings={"medical": "医疗服务"},
     ),
 )
-# Sector names as each institute writes them (any accepted spelling of ref_service_sectors).
-SECTOR_SPELLINGS = {
-    "lf_survey_team": {"finance": "银行业", "transport": "公共交通"},
-    "public_service_monitor": {"public_service": "公共服务", "medical": "医疗卫生"},
-    "tourism_assessor": {"tourism": "旅游服务"},
-    "health_survey": {"medical": "医疗服务"},
-}
 CORRECTED_INSTITUTE = "lf_survey_team"
+CORRECTION_DELAY = dt.timedelta(days=7)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Row:
-    values: dict[str, Any]
-    county_code: str | None
+    """One result row before it is spelled for a file: county None is a city-wide row."""
+
+    sector: str
+    county: str | None
+    sample: int
+    satisfied: int | None
+    score: float | None
+    remarks: str | None = None
+
+
+@dataclass(frozen=True)
+class _Wave:
+    """One survey wave of an institute: what every row of its file shares."""
+
+    institute: Institute
+    year: int
+    month: int
+    number: int
+    start: dt.date
+    end: dt.date
+
+    @property
+    def survey_id(self) -> str:
+        return f"{self.institute.prefix}{self.year}-{self.number:02d}"
+
+    @property
+    def title(self) -> str:
+        return self.institute.title.format(year=self.year, wave=self.number)
 
 
 def _waves(institute: Institute, scale: float) -> tuple[int, ...]:
@@ -226,9 +284,8 @@ def _level(seed: int, sector: str, county: str, year: int) -> float:
     offset, yearly noise and a slow improvement."""
     offset = rng_for(seed, FEED, "county-level", sector, county).uniform(-0.05, 0.04)
     noise = rng_for(seed, FEED, "year-noise", sector, county, year).uniform(-0.02, 0.02)
-    return min(
-        0.98, max(0.5, SECTOR_LEVELS.get(sector, 0.8) + offset + noise + 0.012 * (year - 2015))
-    )
+    trend = IMPROVEMENT_PER_YEAR * (year - 2015)
+    return min(0.98, max(0.5, SECTOR_LEVELS.get(sector, 0.8) + offset + noise + trend))
 
 
 def _fieldwork(rng: random.Random, year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -236,153 +293,187 @@ def _fieldwork(rng: random.Random, year: int, month: int) -> tuple[dt.date, dt.d
     return end - dt.timedelta(days=rng.randint(10, 20)), end
 
 
-def _clean_rows(
-    seed: int,
-    institute: Institute,
-    year: int,
-    month: int,
-    wave: int,
-    counties: Sequence[Mapping[str, str]],
-    sector_names: Mapping[str, str],
+def _wave_rows(
+    seed: int, wave: _Wave, rng: random.Random, county_codes: Sequence[str]
 ) -> list[_Row]:
-    rng = rng_for(seed, FEED, institute.code, year, month)
-    start, end = _fieldwork(rng, year, month)
+    """The county (or city-wide) result rows of a wave, without totals."""
+    institute = wave.institute
     if institute.counties is None:
-        scope = [c["county_code"] for c in counties]
+        scope: list[str | None] = list(county_codes)
     else:
-        known = {c["county_code"] for c in counties}
-        scope = [code for code in institute.counties if code in known]
-    by_code = {c["county_code"]: c for c in counties}
+        scope = [code for code in institute.counties if code in county_codes] or [None]
     rows = []
     for sector in institute.sectors:
-        spelled = SECTOR_SPELLINGS.get(institute.code, {}).get(sector, sector_names[sector])
-        for county in scope or [None]:
-            weight = COUNTY_WEIGHTS.get(county or "", 1.0) if county else 1.0
-            n = max(30, round(institute.sample_per_cell * weight * rng.uniform(0.9, 1.1)))
+        for county in scope:
+            weight = COUNTY_WEIGHTS.get(county, 1.0) if county else 1.0
+            n = max(
+                MIN_CELL_SAMPLE, round(institute.sample_per_cell * weight * rng.uniform(0.9, 1.1))
+            )
             if county is None:  # city-wide: the city's average
-                share = sum(_level(seed, sector, c, year) for c in by_code) / len(by_code)
+                share = sum(_level(seed, sector, c, wave.year) for c in county_codes)
+                share /= len(county_codes)
             else:
-                share = _level(seed, sector, county, year)
-            values: dict[str, Any] = {
-                "survey_id": f"{institute.prefix}{year}-{wave:02d}",
-                "survey_name": institute.title.format(year=year, wave=wave),
-                "institute": institute.name,
-                "county_code": by_code[county]["county_name"] if county else CITY_WIDE,
-                "sector_code": spelled,
-                "fieldwork_start": start.isoformat(),
-                "fieldwork_end": end.isoformat(),
-                "measure": institute.measure_label,
-                "sample_size": n,
-                "remarks": institute.empty,
-            }
+                share = _level(seed, sector, county, wave.year)
             if institute.measure == "top2_share":
                 satisfied = round(n * share + rng.gauss(0, (n * share * (1 - share)) ** 0.5))
-                values["satisfied_count"] = min(n, max(0, satisfied))
+                rows.append(_Row(sector, county, n, min(n, max(0, satisfied)), None))
             else:
-                values["satisfaction_score"] = round(100 * share + rng.uniform(-2.5, 1.5), 1)
-            rows.append(_Row(values, county))
+                score = round(100 * share + rng.uniform(-2.5, 1.5), 1)
+                rows.append(_Row(sector, county, n, None, score))
     return rows
 
 
-def _inject(rng: random.Random, row: _Row, institute: Institute, kinds: Counter[str]) -> None:
-    """Give one row exactly one contract violation."""
-    applicable = ["unknown_sector", "unknown_county", "missing_result", "bad_date"]
+def _with_totals(institute: Institute, rows: Sequence[_Row]) -> list[_Row]:
+    """Each sector's county rows followed by its 全市 row (their sums), for institutes that
+    print totals."""
+    if not institute.city_total:
+        return list(rows)
+    out: list[_Row] = []
+    for sector in institute.sectors:
+        of_sector = [row for row in rows if row.sector == sector]
+        out += of_sector
+        satisfied = [row.satisfied for row in of_sector if row.satisfied is not None]
+        out.append(
+            _Row(sector, None, sum(row.sample for row in of_sector), sum(satisfied), None, "合计")
+        )
+    return out
+
+
+def _correct(rng: random.Random, rows: Sequence[_Row]) -> tuple[list[_Row], _Row]:
+    """The survey team's corrected wave, from its clean county rows: three rows re-counted
+    after invalid questionnaires were removed, one withdrawn (too few valid ones left).
+    Returns the corrected rows and the row the first delivery lacked (added back here)."""
+    late, withdrawn, *recounted = rng.sample(range(len(rows)), k=min(5, len(rows)))
+    corrected = []
+    for index, row in enumerate(rows):
+        if index == withdrawn:
+            continue
+        if index in recounted:
+            removed = rng.randint(5, 25)
+            sample = row.sample - removed
+            satisfied = None if row.satisfied is None else min(sample, row.satisfied - removed // 2)
+            row = replace(
+                row, sample=sample, satisfied=satisfied, remarks=f"更正：剔除无效问卷{removed}份"
+            )
+        elif index == late:
+            row = replace(row, remarks="补报")
+        corrected.append(row)
+    return corrected, rows[late]
+
+
+def _county_text(institute: Institute, county: Mapping[str, str] | None) -> str:
+    if county is None:
+        return institute.city_spelling
+    if institute.county_style == "short":
+        return county["short_name"]
+    if institute.county_style == "prefixed" and county["division_type"] == "市辖区":
+        return "廊坊市" + county["county_name"]
+    return county["county_name"]
+
+
+def _cells(
+    wave: _Wave,
+    row: _Row,
+    counties: Mapping[str, Mapping[str, str]],
+    sector_names: Mapping[str, str],
+) -> dict[str, Any]:
+    """A row as the institute writes it, keyed by contract column name."""
+    institute = wave.institute
+    as_xlsx = institute.file_type == "xlsx"
+    start: Any = wave.start if as_xlsx else date_variant(wave.start, institute.date_style)
+    end: Any = wave.end if as_xlsx else date_variant(wave.end, institute.date_style)
+    values: dict[str, Any] = {
+        "survey_id": wave.survey_id,
+        "survey_name": wave.title,
+        "institute": institute.name,
+        "county_code": _county_text(institute, counties.get(row.county or "")),
+        "sector_code": institute.sector_spellings.get(row.sector, sector_names[row.sector]),
+        "fieldwork_start": start,
+        "fieldwork_end": end,
+        "measure": institute.measure_label,
+        "sample_size": row.sample,
+        "satisfied_count": row.satisfied,
+        "satisfaction_score": row.score,
+        "remarks": row.remarks,
+    }
+    return {name: institute.empty if value is None else value for name, value in values.items()}
+
+
+def _inject(rng: random.Random, values: dict[str, Any], wave: _Wave) -> str:
+    """Give one row exactly one contract violation; returns its kind."""
+    institute = wave.institute
+    applicable = [
+        "unknown_sector",
+        "unknown_county",
+        "unknown_measure",
+        "missing_result",
+        "bad_sample_size",
+        "bad_date",
+        "outside_period",
+    ]
     if institute.measure == "top2_share":
         applicable.append("satisfied_exceeds_sample")
+    else:
+        applicable.append("score_out_of_range")
+    if "fieldwork_start" in institute.headers:
+        applicable.append("start_after_end")
     kind = rng.choice(applicable)
-    values = row.values
     if kind == "unknown_sector":
         values["sector_code"] = rng.choice(UNKNOWN_SECTORS)
     elif kind == "unknown_county":
         values["county_code"] = rng.choice(UNKNOWN_COUNTIES)
+    elif kind == "unknown_measure":
+        values["measure"] = rng.choice(UNKNOWN_MEASURES)
+    elif kind == "missing_result":
+        result = "satisfied_count" if institute.measure == "top2_share" else "satisfaction_score"
+        values[result] = institute.empty
     elif kind == "satisfied_exceeds_sample":
         values["satisfied_count"] = values["sample_size"] + rng.randint(1, 40)
-    elif kind == "missing_result":
-        key = "satisfied_count" if institute.measure == "top2_share" else "satisfaction_score"
-        values[key] = institute.empty
-    else:  # bad_date: a day that does not exist, or the end of the next month's fieldwork
-        end = dt.date.fromisoformat(values["fieldwork_end"])
-        if rng.random() < 0.5:
-            values["fieldwork_end"] = f"{end.year}-{end.month:02d}-{rng.choice((32, 35, 40))}"
-        else:
-            values["fieldwork_end"] = (end + dt.timedelta(days=35)).isoformat()
-    kinds[kind] += 1
+    elif kind == "score_out_of_range":  # the decimal point forgotten: 865 for 86.5
+        values["satisfaction_score"] = round(values["satisfaction_score"] * 10)
+    elif kind == "bad_sample_size":
+        values["sample_size"] = rng.choice(BAD_SAMPLE_SIZES).format(n=values["sample_size"])
+    elif kind == "bad_date":  # a day the month does not have
+        last = calendar.monthrange(wave.year, wave.month)[1]
+        values["fieldwork_end"] = f"{wave.year}-{wave.month:02d}-{last + rng.randint(1, 3)}"
+    elif kind == "outside_period":  # a row of the previous wave left in the table
+        back = dt.timedelta(days=rng.randint(35, 50))
+        values["fieldwork_end"] = date_variant(wave.end - back, institute.date_style)
+        if "fieldwork_start" in institute.headers:
+            values["fieldwork_start"] = date_variant(wave.start - back, institute.date_style)
+    else:  # start_after_end: the start typed a few days after the end
+        later = wave.end + dt.timedelta(days=rng.randint(1, 5))
+        values["fieldwork_start"] = date_variant(later, institute.date_style)
+    return kind
 
 
-def _correct(rng: random.Random, rows: list[_Row]) -> list[_Row]:
-    """The institute's corrected re-delivery: a few county rows re-counted after invalid
-    questionnaires were removed; everything else as first delivered."""
-    corrected = [_Row(dict(row.values), row.county_code) for row in rows]
-    for row in rng.sample(corrected, k=min(3, len(corrected))):
-        removed = rng.randint(5, 25)
-        sample = row.values["sample_size"] - removed
-        row.values["sample_size"] = sample
-        if "satisfied_count" in row.values:
-            row.values["satisfied_count"] = min(
-                sample, row.values["satisfied_count"] - removed // 2
-            )
-        row.values["remarks"] = f"更正：剔除无效问卷{removed}份"
-    return corrected
-
-
-def _header_and_table(
-    institute: Institute, rows: Sequence[_Row]
-) -> tuple[list[list[str]], list[list[Any]]]:
-    """Header rows (one, or two with 行政区划 → 市 | 县区) and body rows with 序号."""
+def _write(path: Path, wave: _Wave, rows: Sequence[Mapping[str, Any]], title: str) -> None:
+    institute = wave.institute
     columns = list(institute.headers)
-    top, sub = ["序号"], [""]
-    for column in columns:
-        if column == "county_code" and institute.two_row_county:
-            top += ["行政区划", ""]
-            sub += ["市", institute.headers[column]]
-        else:
-            top.append(institute.headers[column])
-            sub.append("")
-    table = []
-    for number, row in enumerate(rows, start=1):
-        line: list[Any] = [number]
+    if institute.file_type == "xlsx":
+        header: list[HeaderCell] = [("序号", None)]
         for column in columns:
             if column == "county_code" and institute.two_row_county:
-                line.append("廊坊市")
-            value = row.values.get(column, institute.empty)
-            line.append(value)
-        table.append(line)
-    headers = [top, sub] if institute.two_row_county else [top]
-    return headers, table
-
-
-def _write_csv(path: Path, headers: list[list[str]], table: list[list[Any]], encoding: str) -> None:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerows(headers)
-    writer.writerows(table)
-    write_atomically(path, buffer.getvalue().encode(encoding))
-
-
-def _write_xlsx(path: Path, title: str, headers: list[list[str]], table: list[list[Any]]) -> None:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "测评结果"
-    width = len(headers[0])
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
-    sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    for header in headers:
-        sheet.append([value or None for value in header])
-    if len(headers) == 2:  # merge each single header over both rows, 行政区划 over its two
-        for index, (top, sub) in enumerate(zip(*headers, strict=True), start=1):
-            if top and not sub:
-                sheet.merge_cells(start_row=2, start_column=index, end_row=3, end_column=index)
-            elif top and sub:
-                sheet.merge_cells(start_row=2, start_column=index, end_row=2, end_column=index + 1)
-    for line in table:
-        sheet.append([None if value == "" else value for value in line])
-    save_workbook(path, workbook)
+                header += [("行政区划", "市"), ("行政区划", institute.headers[column])]
+            else:
+                header.append((institute.headers[column], None))
+        table = []
+        for number, row in enumerate(rows, start=1):
+            line: list[Any] = [number]
+            for column in columns:
+                if column == "county_code" and institute.two_row_county:
+                    line.append("廊坊市")
+                line.append(None if row[column] == "" else row[column])
+            table.append(line)
+        write_table_xlsx(path, "测评结果", title, header, table)
+        return
+    heads = ["序号", *(institute.headers[column] for column in columns)]
+    table = [[number, *(row[c] for c in columns)] for number, row in enumerate(rows, start=1)]
+    write_csv(path, heads, table, institute.encoding)
 
 
 def _delivered(rng: random.Random, institute: Institute, end: dt.date) -> dt.datetime:
-    days = rng.randint(*institute.delivery_days)
-    day = end + dt.timedelta(days=days)
+    day = end + dt.timedelta(days=rng.randint(*institute.delivery_days))
     return dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.choice((0, 15, 30, 45))))
 
 
@@ -393,8 +484,8 @@ def generate_service_satisfaction(
     seed: int = 20151209,
     error_rate: float = 0.01,
 ) -> GenerationSummary:
-    """Write raw/service_satisfaction/<institute>/<YYYY-MM>/<YYYY-MM>_<institute>.{csv,xlsx}
-    for every survey wave of `years`, plus one corrected re-delivery per year. `scale`
+    """Write raw/service_satisfaction/<institute>/<YYYY-MM>/<survey title>.{csv,xlsx} for every
+    survey wave of `years`, plus the survey team's corrected first wave of each year. `scale`
     multiplies the number of survey waves (at least one per institute and year)."""
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -402,7 +493,7 @@ def generate_service_satisfaction(
         raise ValueError("error_rate must be within [0, 1]")
     contract = load_contract(FEED)
     landing = Path(out_dir) / contract.landing_dir
-    counties = load_seed("ref_counties")
+    counties = {row["county_code"]: row for row in load_seed("ref_counties")}
     sector_names = {
         row["sector_code"]: row["sector_name"] for row in load_seed("ref_service_sectors")
     }
@@ -413,35 +504,40 @@ def generate_service_satisfaction(
     redeliveries = 0
     for year in sorted(set(years)):
         for institute in INSTITUTES:
-            waves = _waves(institute, scale)
-            for wave, month in enumerate(waves, start=1):
-                clean = _clean_rows(seed, institute, year, month, wave, counties, sector_names)
-                error_rng = rng_for(seed, FEED, "errors", institute.code, year, month)
-                delivered = [_Row(dict(row.values), row.county_code) for row in clean]
-                for row in delivered:
-                    if error_rng.random() < error_rate:
-                        _inject(error_rng, row, institute, errors)
-                folder = landing / institute.folder / f"{year}-{month:02d}"
-                stem = f"{year}-{month:02d}_{institute.code}"
-                end = dt.date.fromisoformat(clean[0].values["fieldwork_end"])
+            if year < institute.first_year:
+                continue
+            for number, month in enumerate(_waves(institute, scale), start=1):
+                rng = rng_for(seed, FEED, institute.code, year, month)
+                start, end = _fieldwork(rng, year, month)
+                wave = _Wave(institute, year, month, number, start, end)
+                clean = _wave_rows(seed, wave, rng, list(counties))
+                versions: list[tuple[str, list[_Row], dt.datetime]] = []
                 timing = rng_for(seed, FEED, "delivery", institute.code, year, month)
                 received = _delivered(timing, institute, end)
-                versions = [(stem, delivered, received)]
-                if institute.code == CORRECTED_INSTITUTE and wave == 1:
-                    fix_rng = rng_for(seed, FEED, "correction", institute.code, year, month)
-                    corrected = _correct(fix_rng, clean)
-                    versions.append((f"{stem}_更正", corrected, received + dt.timedelta(days=7)))
+                first = clean
+                if institute.code == CORRECTED_INSTITUTE and number == 1:
+                    fix = rng_for(seed, FEED, "correction", institute.code, year, month)
+                    corrected, late = _correct(fix, clean)
+                    first = [row for row in clean if row is not late]
+                    versions.append(
+                        ("_更正", _with_totals(institute, corrected), received + CORRECTION_DELAY)
+                    )
                     redeliveries += 1
-                for name, rows, at in versions:
-                    path = folder / f"{name}.{institute.file_type}"
-                    headers, table = _header_and_table(institute, rows)
-                    if institute.file_type == "xlsx":
-                        _write_xlsx(path, f"{rows[0].values['survey_name']}结果", headers, table)
-                    else:
-                        _write_csv(path, headers, table, institute.encoding)
+                versions.insert(0, ("", _with_totals(institute, first), received))
+                folder = landing / institute.folder / f"{year}-{month:02d}"
+                for suffix, rows, at in versions:
+                    cells = [_cells(wave, row, counties, sector_names) for row in rows]
+                    if not suffix:  # errors only in first deliveries; from their own stream
+                        error_rng = rng_for(seed, FEED, "errors", institute.code, year, month)
+                        for values in cells:
+                            if error_rng.random() < error_rate:
+                                errors[_inject(error_rng, values, wave)] += 1
+                    path = folder / f"{wave.title}{suffix}.{institute.file_type}"
+                    title = f"{wave.title}结果" + ("（更正）" if suffix else "")
+                    _write(path, wave, cells, title)
                     set_received(path, at)
                     files.append(path)
-                    rows_per_file[path] = len(rows)
+                    rows_per_file[path] = len(cells)
     return GenerationSummary(
         files=tuple(files),
         rows_per_file=rows_per_file,

@@ -1,12 +1,24 @@
--- Placeholder until the feed's KPIs land (same columns as every int_kpi__ model).
+-- 服务质量满意度 (KPI SERVICE_SATISFACTION): per year of 调查结束日期, for the city and each
+-- county with county samples, the pooled top-2-box share of int_service_satisfaction__pooled,
+-- or its sample-weighted mean score where the scope has no share-measured respondents
+-- (measure_used there says which; docs/feeds/service_satisfaction.md).
+
+with
+
+pooled as (
+
+    select * from {{ ref('int_service_satisfaction__pooled') }}
+
+)
+
 select
-    cast(null as varchar) as kpi_code,
-    cast(null as integer) as kpi_year,
-    cast(null as varchar) as scope_type,
-    cast(null as varchar) as scope_code,
-    cast(null as double) as numerator,
-    cast(null as double) as denominator,
-    cast(null as double) as actual_value,
+    'SERVICE_SATISFACTION' as kpi_code,
+    kpi_year,
+    scope_type,
+    scope_code,
+    numerator,
+    denominator,
+    actual_value,
     cast(null as double) as reported_prior_value,
-    cast(null as bigint) as source_rows
-where false
+    source_rows
+from pooled
