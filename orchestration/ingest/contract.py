@@ -52,6 +52,7 @@ class ColumnSpec:
     reference: str | None = None
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     keep_original: bool = False  # the raw table also keeps the text as delivered: <name>_original
+    minimum: float | None = None  # integer/decimal: smaller values are refused (counts: 0)
 
     @property
     def duckdb_type(self) -> str:
@@ -155,6 +156,9 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
         values = {k.lower(): v for k, v in values.items()} or dict(BOOLEAN_SPELLINGS)
         if set(values) != {"true", "false"}:
             raise ContractError(f"column {raw['name']}: boolean values are keyed true and false")
+    minimum = raw.get("minimum")
+    if minimum is not None and raw["type"] not in ("integer", "decimal"):
+        raise ContractError(f"column {raw['name']}: only numeric columns take a minimum")
     headers = tuple(raw.get("headers") or [raw["label"]])
     return ColumnSpec(
         name=raw["name"],
@@ -165,6 +169,7 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
         reference=raw.get("reference"),
         values=values,
         keep_original=bool(raw.get("keep_original", False)),
+        minimum=None if minimum is None else float(minimum),
     )
 
 

@@ -261,7 +261,24 @@ _SIMPLE_PARSERS: dict[str, Callable[[CellValue], Parsed]] = {
 }
 
 
+def _at_least(
+    parse: Callable[[CellValue], Parsed], minimum: float
+) -> Callable[[CellValue], Parsed]:
+    """A number parser that refuses values below `minimum` (counts cannot be negative)."""
+    shown = f"{minimum:g}"
+
+    def parse_bounded(raw: CellValue) -> Parsed:
+        value, problem = parse(raw)
+        if problem is None and isinstance(value, int | float) and value < minimum:
+            return None, f"'{normalise_text(raw)}' is below the minimum {shown}"
+        return value, problem
+
+    return parse_bounded
+
+
 def parser_for(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
+    if column.minimum is not None:
+        return _at_least(_SIMPLE_PARSERS[column.type], column.minimum)
     if column.type == "reference":
         return _reference_parser(column)
     if column.type == "enum":
