@@ -32,6 +32,7 @@ def test_gx_gates_are_blocking_and_guard_the_staged_tables() -> None:
     graph = defs.resolve_asset_graph()
     gx_checks = [k for k in graph.asset_check_keys if k.name.startswith("gx_")]
     staged = (
+        "stg_raw__special_equipment",
         "stg_raw__spot_checks",
         "stg_raw__submission_metric_values",
         "stg_raw__submission_task_progress",
