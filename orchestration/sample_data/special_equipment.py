@@ -16,7 +16,7 @@ The registered fleet is simulated unit by unit, so a 设备代码 (注册代码:
 in its registration month every `periodic_interval_months` of ref_special_equipment_categories
 (96 % of due units are inspected; the rest are out of service or overdue); a new installation
 gets its 监督检验 (a new 场车 its 首次检验) in the month it is installed. Inspections find 0–3
-隐患 mostly; 重大隐患 are rare (about 35 a year city-wide at scale 1) and most, not all, are
+隐患 mostly; 重大隐患 are rare (about 30 a year city-wide at scale 1) and most, not all, are
 listed for supervision (挂牌督办) by the time the list is sent.
 
 Every year one slot is delivered again about two weeks later (`…_更正`): the rows the first
