@@ -797,7 +797,7 @@ def test_gx_metric_suite_names_bad_rows(built: Built) -> None:
     assert failures(outcome) == {
         ("expect_column_values_to_be_in_set", "kpi_code"),
         ("expect_column_values_to_match_regex", "period_code"),
-        ("expect_compound_columns_to_be_unique", None),
+        ("expect_compound_columns_to_be_unique", "source_sha256, kpi_code"),
         ("expect_column_values_to_be_between", "metric_value where metric_kind == 'rate'"),
         ("expect_column_values_to_be_in_set", "metric_value where metric_kind == 'boolean'"),
         (
@@ -859,7 +859,7 @@ def test_gx_task_suite_names_bad_rows() -> None:
         ("expect_column_values_to_be_in_set", "task_no"),
         ("expect_column_values_to_be_null", "completed_on where status != '已完成'"),
         ("expect_column_values_to_be_in_set", "role"),
-        ("expect_compound_columns_to_be_unique", None),
+        ("expect_compound_columns_to_be_unique", "source_sha256, task_no"),
     }
 
 
