@@ -23,6 +23,7 @@ from orchestration.ingest.contract import feed_names, load_contract
 from orchestration.ingest.landing import LOCAL_TIME
 from orchestration.ingest.loader import FileReport, ensure_tables, ingest_landed
 from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from orchestration.submissions.store import ensure_submission_tables
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 
@@ -119,11 +120,13 @@ class FeedWarehouse:
             return ingest_landed(conn, load_contract(feed), self.raw_dir, self.store_dir, 0).reports
 
     def ensure_sources(self) -> None:
-        """Every feed's raw table (empty) and the bookkeeping tables: dbt sources must exist."""
+        """Every raw table dbt reads (empty until loaded): each feed's, the bookkeeping tables
+        and the submission tables (the marts union every KPI model)."""
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(str(self.warehouse)) as conn:
             for feed in feed_names():
                 ensure_tables(conn, load_contract(feed))
+            ensure_submission_tables(conn)
 
     def build(self, *models: str, dbt_vars: dict[str, object] | None = None) -> str:
         """`dbt build` of the seeds and of `models` with everything upstream of them; fails

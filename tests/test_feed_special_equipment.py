@@ -29,7 +29,6 @@ from orchestration.quality.gx_validation import (
 from orchestration.reference import load_seed
 from orchestration.sample_data.special_equipment import generate_special_equipment
 from orchestration.settings import EXPECTATIONS_DIR
-from orchestration.submissions.store import ensure_submission_tables
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse
 
@@ -257,9 +256,6 @@ def kpi_wh(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
         ("loaded", 4, 0),
         ("loaded", 4, 0),
     ], reports
-    # fct_kpi_values unions every KPI model, the submission ones too: their sources must exist
-    with duckdb.connect(str(wh.warehouse)) as conn:
-        ensure_submission_tables(conn)
     wh.build("fct_kpi_values", "int_special_equipment__inspections_by_category")
     return wh
 
