@@ -777,6 +777,20 @@ def test_generated_files_mix_formats_and_carry_their_delivery_time(tmp_path: Pat
     assert set(kinds) == {"xlsx", "utf-8-sig", "utf-8", "gb18030"}
 
 
+def test_other_years_get_a_late_recognised_incident_as_correction(tmp_path: Path) -> None:
+    wh = FeedWarehouse(tmp_path)
+    summary = generate_incidents(wh.raw_dir, [2017], scale=0.5, error_rate=0)
+    [fixed] = [p for p in summary.files if p.stem.endswith("_更正")]
+    first = next(p for p in summary.files if p.parent == fixed.parent and p != fixed)
+    assert summary.rows_per_file[fixed] == summary.rows_per_file[first] + 1
+    reports = wh.ingest(FEED)
+    assert (
+        len(reports) == 73
+        and {r.status for r in reports} == {"loaded"}
+        and sum(r.rows_quarantined for r in reports) == 0
+    )
+
+
 def test_generator_volumes_scale(tmp_path: Path) -> None:
     def rows(scale: float) -> int:
         summary = generate_incidents(tmp_path / str(scale), [2015], scale=scale, error_rate=0)

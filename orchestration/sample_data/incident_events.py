@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from orchestration.sample_data.common import EnterpriseRegistry, rng_for
 
 FEED = "incidents"
-# Population weights of the county-level units (2015, 万人, rounded).
+# County weights: approximate 2015 resident population of the county-level units (万人).
 COUNTY_WEIGHTS = {
     "131002": 37,
     "131003": 50,
@@ -519,15 +519,17 @@ def generic_correction(
     department, month = rng.choice(busy) if busy else ("SZJJ", 6)
     rows = by_slot.get((department, month), [])
     base = rows[0] if rows else None
+    county = base.county if base else _county(counties, "131003")
+    kind = base.incident_type if base else "产品质量问题"
     late = Incident(
         f"{year}-late-{department}",
         department,
         base.domain if base else "product",
         dt.date(year, month, 28),
         dt.date(year, month, 28),
-        base.county if base else _county(counties, "131003"),
-        "月报漏报事件补报",
-        base.incident_type if base else "产品质量问题",
+        county,
+        f"{county['short_name']}一起{kind}（补报）",
+        kind,
         setting=base.setting if base else None,
         investigation=base.investigation if base else None,
         status=base.status if base else None,

@@ -226,7 +226,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         "WJ",
         "csv-utf8",
         "医疗质量安全事件_{year}{mm}",
-        "医疗质量安全事件报告表（{year}年{month}月）",
+        "廊坊市卫生和计划生育委员会医疗质量安全事件报告表（{year}年{month}月）",
         _single(
             ("_no", "序号"),
             ("incident_id", "事件编号"),
@@ -259,6 +259,13 @@ def _received(rng: random.Random, year: int, month: int) -> dt.datetime:
     )
     clock = dt.time(rng.randint(8, 17), rng.randint(0, 59), rng.randint(0, 59))
     return dt.datetime.combine(first.replace(day=day), clock)
+
+
+def _short_name(unit_code: str) -> str:
+    """The department's name as it writes it (ref_incident_reporters.short_name)."""
+    return next(
+        r["short_name"] for r in load_seed("ref_incident_reporters") if r["unit_code"] == unit_code
+    )
 
 
 def _county_text(rng: random.Random, county: Mapping[str, str]) -> str:
@@ -298,15 +305,22 @@ def _cells(
         "investigation_status": incident.status or "",
         "party": incident.party or "",
         "summary": incident.summary,
-        "lead_unit_code": "市旅游局",
+        "lead_unit_code": _short_name(department.code),  # where the template has the column
     }
+
+
+# kinds that need a column the template may lack, or an incident of one domain
+_CONDITIONAL_KINDS = (
+    "bad_casualties",
+    "food_without_setting",
+    "construction_without_investigation",
+)
 
 
 def _applicable(department: Department, incident: Incident) -> list[str]:
     """Error kinds the department's template can carry for this incident."""
     columns = {name for name, _ in department.header}
-    kinds = [k for k in ERROR_KINDS if k not in ("bad_casualties", "food_without_setting")]
-    kinds.remove("construction_without_investigation")
+    kinds = [kind for kind in ERROR_KINDS if kind not in _CONDITIONAL_KINDS]
     if "injured" in columns:
         kinds.append("bad_casualties")
     if incident.domain == "food" and "setting" in columns:
