@@ -727,8 +727,12 @@ def test_gx_value_sets_match_the_contract_and_the_seeds() -> None:
     assert not any(
         e["type"] == "expect_table_row_count_to_be_between" for e in document["expectations"]
     )
+    from great_expectations.expectations.registry import get_expectation_impl
+
     for entry in document["expectations"]:
         assert " / " in entry["meta"]["notes"], entry
+        module = get_expectation_impl(entry["type"]).__module__
+        assert module.startswith("great_expectations.expectations.core."), entry["type"]
 
 
 # ------------------------------------------------------------------ the generator
