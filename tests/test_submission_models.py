@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from orchestration import settings
-from orchestration.ingest.contract import load_contract
+from orchestration.ingest.contract import feed_names, load_contract
 from orchestration.ingest.loader import ensure_tables
 from orchestration.quality.gx_validation import (
     SuiteOutcome,
@@ -347,7 +347,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     versions = fixture_versions()
     conn = duckdb.connect(str(warehouse))
     try:
-        ensure_tables(conn, load_contract("spot_checks"))  # the other sources must exist too
+        for feed in feed_names():  # the other sources must exist too
+            ensure_tables(conn, load_contract(feed))
         ensure_submission_tables(conn)
         insert_fixture(conn, versions)
         # one real workbook through the real intake: the staged columns fit what it writes
