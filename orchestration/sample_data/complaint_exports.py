@@ -40,7 +40,9 @@ class Layout:
     hotline: str
     extension: str  # csv | xlsx
     encoding: str | None  # CSV encoding
-    columns: tuple[tuple[str, HeaderCell], ...]  # contract column (or _no) and its header
+    # contract column and its header; _no is the row number, _exported the export time (no
+    # contract column: it keeps every export distinct, as the systems stamp their exports)
+    columns: tuple[tuple[str, HeaderCell], ...]
     stem: str  # file name; {year} {month} {export} are filled in
     title: str | None  # xlsx title row; same fields
     moment: Moment
@@ -142,6 +144,7 @@ LAYOUTS: dict[str, Layout] = {
             ("status", ("处理状态", None)),
             ("outcome", ("处理结果", None)),
             ("closed_at", ("结案时间", None)),
+            ("_exported", ("导出时间", None)),
         ),
         stem="12365投诉举报台账_{year}年{month}月_{export:%Y%m%d}",
         title=None,
@@ -192,6 +195,7 @@ LAYOUTS: dict[str, Layout] = {
             ("status", ("状态", None)),
             ("outcome_note", ("办理结果", None)),
             ("closed_at", ("办结日期", None)),
+            ("_exported", ("导出时间", None)),
         ),
         stem="12312举报投诉登记_{year}-{month:02d}_{export:%Y-%m-%d}",
         title=None,
@@ -235,6 +239,7 @@ LAYOUTS: dict[str, Layout] = {
             ("status", ("办理状态", None)),
             ("outcome", ("结案方式", None)),
             ("closed_at", ("办结时间", None)),
+            ("_exported", ("导出时间", None)),
         ),
         stem="12331投诉举报工单_{year}{month:02d}_{export:%Y%m%d}",
         title=None,
@@ -287,7 +292,7 @@ LAYOUTS: dict[str, Layout] = {
             ("closed_at", ("办结时间", None)),
         ),
         stem="12345质量类转办工单_{year}年{month}月_{export:%Y%m%d}",
-        title="市长公开电话转办质量类工单（{year}年{month}月）",
+        title="市长公开电话转办质量类工单（{year}年{month}月，截至{export:%Y年%m月%d日}）",
         moment=_iso,
         hotline_value=12345,
         statuses={

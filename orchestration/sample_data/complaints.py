@@ -5,8 +5,9 @@ the mayor's hotline 12345 (quality tickets it forwards), as each system exports 
 Layout (docs/feeds/complaints.md): `raw/complaints/<hotline>/<YYYY-MM>/<file>`, the month a
 ticket was registered. A ticket's status changes after it is registered, so every hotline
 exports a month's tickets on the 5th of the next month and again on the 5th of the following
-months with the statuses updated: 12315 and 12331 three times (after 1, 2 and 3 months), the
-smaller 12365, 12312 and 12345 twice. Each later export replaces the slot. Every year one
+months with the statuses updated, until the deadline of the month's last ticket has passed:
+three times (after 1, 2 and 3 months) for the 60-day hotlines, twice for 12345 (21 days). Each
+later export replaces the slot. Every year one
 month of a CSV hotline is also corrected on the 8th (…_更正): two counties fixed, a ticket
 registered late added and a duplicate registration dropped.
 
@@ -78,7 +79,6 @@ class Hotline:
     per_year: int  # tickets at scale 1 in BASE_YEAR
     growth: float  # per year
     month_weights: tuple[float, ...]
-    exports: int  # exports of each month: after 1 … n months
     domains: tuple[tuple[str, float], ...]
     types: tuple[tuple[str, float], ...]
     channels: tuple[tuple[str, float], ...]
@@ -97,7 +97,6 @@ HOTLINES: tuple[Hotline, ...] = (
         4000,
         0.06,
         (1.0, 0.8, 1.6, 1.0, 1.0, 0.95, 1.0, 1.0, 0.95, 1.1, 1.25, 1.2),
-        3,
         (
             ("product_quality", 0.42),
             ("service", 0.30),
@@ -118,7 +117,6 @@ HOTLINES: tuple[Hotline, ...] = (
         1800,
         0.12,
         (1.2, 1.3, 1.1, 0.9, 0.95, 1.0, 1.15, 1.15, 1.1, 0.9, 0.85, 1.0),
-        3,
         (("food", 0.65), ("drug", 0.35)),
         (("complaint", 0.45), ("report", 0.52), ("inquiry", 0.03)),
         (("phone", 0.65), ("web", 0.3), ("letter", 0.05)),
@@ -133,7 +131,6 @@ HOTLINES: tuple[Hotline, ...] = (
         600,
         0.15,
         (1.0, 0.9, 1.3, 1.0, 1.0, 1.0, 1.1, 1.1, 1.0, 1.0, 1.1, 1.0),
-        2,
         (
             ("product_quality", 0.25),
             ("food", 0.25),
@@ -154,7 +151,6 @@ HOTLINES: tuple[Hotline, ...] = (
         500,
         0.03,
         (0.9, 0.7, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.2, 1.0, 1.0, 1.0),
-        2,
         (
             ("product_quality", 0.5),
             ("special_equipment", 0.22),
@@ -173,7 +169,6 @@ HOTLINES: tuple[Hotline, ...] = (
         150,
         0.0,
         (1.0, 1.0, 1.3, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        2,
         (("commerce", 0.65), ("product_quality", 0.15), ("service", 0.2)),
         (("complaint", 0.3), ("report", 0.7)),
         (("web", 0.6), ("phone", 0.4)),
@@ -511,6 +506,7 @@ def export_row(layout: Layout, ticket: Ticket, at: dt.datetime) -> dict[str, Any
         "outcome": layout.outcomes.get(result) if layout.outcomes and result else None,
         "outcome_note": OUTCOME_NOTES[result] if result else None,
         "closed_at": layout.moment(ticket.ended_at) if shows_end and ticket.ended_at else None,
+        "_exported": layout.moment(at),
     }
 
 
@@ -576,6 +572,17 @@ def exported_at(
     return dt.datetime(index // 12, index % 12 + 1, day, 9) + dt.timedelta(
         minutes=hotline.export_minute
     )
+
+
+def exports_of(hotline: Hotline, year: int, month: int, deadline_days: int) -> int:
+    """How many times a month is exported: until the deadline of a ticket registered on its
+    last day has passed, so the slot's last export shows every ticket after its deadline."""
+    last_day = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    due = last_day + dt.timedelta(days=deadline_days)
+    count = 1
+    while exported_at(hotline, year, month, count, EXPORT_DAY).date() <= due:
+        count += 1
+    return count
 
 
 @dataclass(frozen=True)
@@ -697,7 +704,8 @@ def generate_complaints(
                     [t for t in tickets if t is not fix.late] + [fix.duplicate],
                     key=lambda t: t.received_at,
                 )
-            for after in range(1, hotline.exports + 1):
+            exports = exports_of(hotline, year, month, deadlines[code])
+            for after in range(1, exports + 1):
                 at = exported_at(hotline, year, month, after, EXPORT_DAY)
                 if after > 1:
                     deliver(key, f"export{after}", tickets, at, {})
