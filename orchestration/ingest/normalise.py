@@ -92,11 +92,14 @@ def parse_date(raw: CellValue) -> Parsed:
 
 
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# The Chinese spelling of some ticket systems: 14时22分, 14时22分05秒, 9点5分.
+_CHINESE_TIME = re.compile(r"^(\d{1,2})[时点](\d{1,2})分(?:(\d{1,2})秒)?$")
 
 
 def parse_datetime(raw: CellValue) -> Parsed:
     """A moment as exported by ticket systems: 2015-03-07 14:22[:05], 2015/3/7 14:22,
-    2015年3月7日 14:22, an Excel datetime or serial with a fraction; a bare date is midnight."""
+    2015年3月7日 14:22, 2015年3月7日 14时22分[05秒] (the space may be missing after 日), an
+    Excel datetime or serial with a fraction; a bare date is midnight."""
     if isinstance(raw, datetime):
         return raw.replace(tzinfo=None, microsecond=0), None
     if isinstance(raw, date):
@@ -107,14 +110,14 @@ def parse_datetime(raw: CellValue) -> Parsed:
             return None, problem
         seconds = round((float(raw) - int(raw)) * 86400)
         return datetime.combine(day, datetime.min.time()) + timedelta(seconds=seconds), None
-    text = normalise_text(raw).replace("T", " ")
+    text = re.sub(r"日(?=\d)", "日 ", normalise_text(raw).replace("T", " "))
     day_text, _, time_text = text.partition(" ")
     day, problem = parse_date(day_text)
     if problem or not isinstance(day, date):
         return None, f"'{text}' is not a date and time (expected e.g. 2015-03-07 14:22)"
     if not time_text.strip():
         return datetime.combine(day, datetime.min.time()), None
-    match = _TIME.match(time_text.strip())
+    match = _TIME.match(time_text.strip()) or _CHINESE_TIME.match(time_text.strip())
     if not match:
         return None, f"'{text}' has no readable time (expected e.g. 2015-03-07 14:22)"
     hour, minute, second = (int(part or 0) for part in match.groups())
