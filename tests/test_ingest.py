@@ -244,15 +244,72 @@ def test_rows_must_agree_with_their_delivery_folder(env) -> None:
     ]
 
 
+def _received(path: Path, hours: float) -> Path:
+    """Give a file a receipt time `hours` after a fixed morning (its modification time)."""
+    stamp = time.mktime((2015, 4, 5, 9, 0, 0, 0, 0, -1)) + hours * 3600
+    os.utime(path, (stamp, stamp))
+    return path
+
+
 def test_the_same_file_twice_loads_once(env) -> None:
-    path = _write_csv(env[1] / SLOT_DIR / "e.csv", [_row(1), _row(2)])
+    path = _received(_write_csv(env[1] / SLOT_DIR / "e.csv", [_row(1), _row(2)]), 0)
     first = _ingest(env)
-    path.with_name("e-again.csv").write_bytes(path.read_bytes())
+    # a copy that keeps its time is the same receipt; one received later is a new receipt
+    for name, hours in (("e-copy.csv", 0), ("e-again.csv", 2)):
+        path.with_name(name).write_bytes(path.read_bytes())
+        _received(path.with_name(name), hours)
     second = _ingest(env)
+    third = _ingest(env)
     assert [r.status for r in first] == ["loaded"]
-    assert sorted(r.status for r in second) == ["already_ingested", "already_ingested"]
+    by_name = {Path(r.source_file).name: r for r in second}
+    assert {name: r.status for name, r in by_name.items()} == {
+        "e.csv": "already_ingested",
+        "e-copy.csv": "already_ingested",
+        "e-again.csv": "repeated",
+    }
+    assert "delivered again" in (by_name["e-again.csv"].reason or "")
+    assert {r.status for r in third} == {"already_ingested"}  # every receipt is known now
     assert env[0].execute("select count(*) from raw.spot_checks").fetchall()[0][0] == 2
     assert env[0].execute("select count(*) from raw.ingested_files").fetchall()[0][0] == 1
+    assert env[0].execute("select count(*) from raw.repeated_deliveries").fetchall()[0][0] == 1
+
+
+def test_known_content_in_another_slot_is_a_receipt_without_rows_of_its_own(env) -> None:
+    """A header-only 零报告 copied into the next month is that month's delivery of "none";
+    a file with rows copied into another month does not load its rows twice."""
+    april = "spot_checks/manufacturing/2015-04"
+    zero = _write_csv(env[1] / SLOT_DIR / "zero.csv", [])
+    copied = _write_csv(env[1] / april / "zero.csv", [])
+    assert zero.read_bytes() == copied.read_bytes()
+    may = "spot_checks/manufacturing/2015-05"
+    with_rows = _write_csv(env[1] / may / "m.csv", [_row(1, 抽样日期="2015-05-06")])
+    misfiled = env[1] / "spot_checks/manufacturing/2015-06" / "m.csv"
+    misfiled.parent.mkdir(parents=True)
+    misfiled.write_bytes(with_rows.read_bytes())
+    reports = {r.source_file: r for r in _ingest(env)}
+    statuses = {name.split("/")[2]: r.status for name, r in reports.items()}
+    assert statuses == {
+        "2015-03": "loaded",
+        "2015-04": "repeated",
+        "2015-05": "loaded",
+        "2015-06": "repeated",
+    }
+    reasons = {name.split("/")[2]: r.reason for name, r in reports.items()}
+    assert "a delivery of no rows, counted for 2015-04" in reasons["2015-04"]
+    assert "its rows count there only, not again for 2015-06" in reasons["2015-06"]
+    assert all(r.rows_read == 0 for r in reports.values() if r.status == "repeated")
+    assert env[0].execute("select count(*) from raw.spot_checks").fetchall()[0][0] == 1
+    repeats = (
+        env[0]
+        .execute(
+            "select delivery_period, first_source_file from raw.repeated_deliveries order by 1"
+        )
+        .fetchall()
+    )
+    assert repeats == [
+        ("2015-04", f"{SLOT_DIR.as_posix()}/zero.csv"),
+        ("2015-06", "spot_checks/manufacturing/2015-05/m.csv"),
+    ]
 
 
 def test_unreadable_and_foreign_files_are_rejected_kept_and_counted(env) -> None:

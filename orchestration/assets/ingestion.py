@@ -72,7 +72,8 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
             f"{contract.title}: loads new files from raw/{layout(contract)} into "
             f"{contract.table} (contract docs/feeds/{feed}.md). Partitioned by the month a "
             "delivery covers; an unpartitioned run (refresh_all) takes every month. Files "
-            "already ingested (same sha256) are skipped; bad rows go to raw.quarantine with "
+            "already ingested (same sha256) are skipped, or recorded as a repeated delivery "
+            "when they land in another slot; bad rows go to raw.quarantine with "
             "their reason; a later file for the same folder is a corrected re-delivery. "
             "Symbolic links are never read and files modified in the last LQ_SETTLE_SECONDS "
             "wait for the next run (both counted in the metadata)."
@@ -93,6 +94,7 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
             reports = landed.reports
             table_rows = conn.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
             new = [r for r in reports if r.status in ("loaded", "rejected")]
+            repeated = [r for r in reports if r.status == "repeated"]
             quarantined = conn.execute(
                 "select source_file, source_row, reason from raw.quarantine "
                 "where feed = ? and source_sha256 in (select unnest(?)) "
@@ -104,6 +106,8 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
                 context.log.warning(f"rejected {r.source_file}: {r.reason}")
             elif r.rows_quarantined:
                 context.log.warning(f"{r.source_file}: {r.rows_quarantined} rows quarantined")
+        for r in repeated:
+            context.log.warning(f"repeated delivery {r.source_file}: {r.reason}")
         if landed.symlinks_ignored:
             context.log.warning(
                 f"{landed.symlinks_ignored} symbolic link(s) in raw/{contract.landing_dir}/ "
@@ -122,6 +126,7 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
             "files_new": len(new),
             "files_already_ingested": sum(r.status == "already_ingested" for r in reports),
             "files_rejected": sum(r.status == "rejected" for r in reports),
+            "files_repeated": len(repeated),
             "symlinks_ignored": landed.symlinks_ignored,
             "files_settling": landed.files_settling,
             "files_misplaced": len(landed.misplaced),
@@ -129,7 +134,7 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
             "rows_loaded": sum(r.rows_loaded for r in new),
             "rows_quarantined": sum(r.rows_quarantined for r in new),
             "table_rows": int(table_rows),
-            "reconciliation": MetadataValue.md(_reconciliation_markdown(new)),
+            "reconciliation": MetadataValue.md(_reconciliation_markdown(new + repeated)),
             "quarantine_sample": MetadataValue.md(_quarantine_markdown(quarantined)),
         }
         if landed.misplaced:

@@ -1,8 +1,14 @@
 """Load a feed's new files into DuckDB: lineage on every row, bad rows to quarantine,
 one reconciliation record per file, all of a file in one transaction.
 
-Idempotent by content: a file whose sha256 was already ingested for the feed is skipped,
-whatever its name. For every file: rows_read = rows_loaded + rows_quarantined.
+Idempotent by content: a file whose sha256 was already ingested for the feed is never parsed
+or loaded again, whatever its name. Known content received again — for another delivery slot,
+or for its own slot at another time — is a new receipt, recorded in raw.repeated_deliveries:
+a header-only 零报告 copied from last month's file is that month's delivery of "none"; an
+earlier export sent again after a different one is the slot's latest again; rows count once,
+in the slot they were first delivered for. The same file seen again by a later run (same
+content, slot and receipt time) is skipped. For every file: rows_read = rows_loaded +
+rows_quarantined.
 
 Files are found by the shared landing scan: symbolic links are never read (only counted) and
 a file modified in the last settle_seconds (LQ_SETTLE_SECONDS) waits for the next run."""
@@ -67,6 +73,18 @@ create table if not exists raw.ingested_files (
 alter table raw.ingested_files add column if not exists delivery_source varchar;
 alter table raw.ingested_files add column if not exists delivery_period varchar;
 alter table raw.ingested_files add column if not exists received_at timestamp;
+-- the same content delivered again for another slot (loader docstring); its rows are not
+-- loaded twice: rows_read of the first delivery says whether it carried any
+create table if not exists raw.repeated_deliveries (
+    feed varchar not null,
+    sha256 varchar not null,
+    source_file varchar not null,
+    first_source_file varchar not null,
+    delivery_source varchar,
+    delivery_period varchar not null,
+    received_at timestamp,
+    ingested_at timestamp not null
+);
 create table if not exists raw.quarantine (
     feed varchar not null,
     source_file varchar not null,
@@ -92,6 +110,7 @@ class FileReport:
     rows_quarantined: int
     reason: str | None
     seconds: float
+    # status: loaded | rejected | already_ingested | repeated (same content, another slot) | failed
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -140,6 +159,41 @@ def already_ingested(conn: duckdb.DuckDBPyConnection, feed: str, sha256: str) ->
         "select 1 from raw.ingested_files where feed = ? and sha256 = ?", [feed, sha256]
     ).fetchall()
     return bool(found)
+
+
+def _repeat_of(
+    conn: duckdb.DuckDBPyConnection, feed: str, sha256: str, slot: Slot, received: datetime
+) -> tuple[str, str] | None:
+    """(first file, reason) when known content is a new receipt: delivered again for another
+    slot, or again for its own slot at another time (an earlier export sent again after a
+    different one, which makes it the slot's latest). None when this receipt is known: the
+    same file seen by an earlier run, or content that was rejected."""
+    [(first_file, status, source, period, rows_read, first_received)] = conn.execute(
+        "select source_file, status, delivery_source, delivery_period, rows_read, received_at "
+        "from raw.ingested_files where feed = ? and sha256 = ?",
+        [feed, sha256],
+    ).fetchall()
+    same_slot = (source, period) == (slot.source, slot.period)
+    if status != "loaded" or (same_slot and first_received == received):
+        return None
+    recorded = conn.execute(
+        "select 1 from raw.repeated_deliveries where feed = ? and sha256 = ? "
+        "and delivery_source is not distinct from ? and delivery_period = ? "
+        "and received_at is not distinct from ?",
+        [feed, sha256, slot.source, slot.period, received],
+    ).fetchall()
+    if recorded:
+        return None
+    if same_slot:
+        return first_file, f"same content as {first_file}, delivered again: the slot's latest"
+    if rows_read == 0:
+        return first_file, (
+            f"same content as {first_file}: a delivery of no rows, counted for {slot.period}"
+        )
+    return first_file, (
+        f"same content as {first_file} (delivered for {period}): its rows count there only, "
+        f"not again for {slot.period}"
+    )
 
 
 def _drop_known_keys(
@@ -343,13 +397,33 @@ def ingest_file(
             round(time.perf_counter() - started, 4),
         )
 
-    if already_ingested(conn, contract.feed, sha256):
-        return report("already_ingested", 0, 0, 0, None)
     received = landing.received_at(path)
+
+    def known_content() -> FileReport:
+        """Known content: skipped, or recorded as a repeated delivery for this slot."""
+        repeat = _repeat_of(conn, contract.feed, sha256, slot, received)
+        if repeat is None:
+            return report("already_ingested", 0, 0, 0, None)
+        first_file, reason = repeat
+        record = {
+            "feed": contract.feed,
+            "sha256": sha256,
+            "source_file": source_file,
+            "first_source_file": first_file,
+            "delivery_source": slot.source,
+            "delivery_period": slot.period,
+            "received_at": received,
+            "ingested_at": datetime.now(UTC).replace(tzinfo=None),
+        }
+        insert_batch(conn, "raw.repeated_deliveries", pa.Table.from_pylist([record]))
+        return report("repeated", 0, 0, 0, reason)
+
+    if already_ingested(conn, contract.feed, sha256):
+        return known_content()
     # From here on only the stored copy is read: what is loaded is what the hash names.
     sha256, stored = file_store.keep(path, store_dir)
     if already_ingested(conn, contract.feed, sha256):  # it changed into a known file meanwhile
-        return report("already_ingested", 0, 0, 0, None)
+        return known_content()
     now = datetime.now(UTC).replace(tzinfo=None)
     sheet = encoding = None
     header_map: dict[str, str] | None = None
