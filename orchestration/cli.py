@@ -117,12 +117,20 @@ def cmd_files(_: argparse.Namespace) -> str:
         """
         select feed, source_file, status, rows_read, rows_loaded, rows_quarantined,
                left(sha256, 12) as sha256, reason
-        from raw.ingested_files order by feed, source_file""",
+        from raw.ingested_files
+        union all
+        -- known content received again: a receipt of its slot, without rows of its own
+        select feed, source_file, 'repeated', 0, 0, 0, left(sha256, 12),
+               'same content as ' || first_source_file
+        from raw.repeated_deliveries
+        order by feed, source_file""",
     )
     read, loaded, quarantined = (sum(r[i] for r in rows) for i in (3, 4, 5))
     rejected = sum(r[2] == "rejected" for r in rows)
+    repeated = sum(r[2] == "repeated" for r in rows)
     return (
-        f"{format_table(headers, rows)}\n\n{len(rows)} files ({rejected} rejected): "
+        f"{format_table(headers, rows)}\n\n{len(rows) - repeated} files ({rejected} rejected) "
+        f"and {repeated} repeated deliveries: "
         f"rows read {read} = loaded {loaded} + quarantined {quarantined}"
     )
 
