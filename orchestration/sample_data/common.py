@@ -7,13 +7,16 @@ import calendar
 import csv
 import datetime as dt
 import io
+import os
 import random
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from orchestration.domain import credit_code
+from orchestration.ingest.landing import LOCAL_TIME
 from orchestration.xlsx_files import write_atomically
 
 # The development zone has no national division code; its enterprises register under the
@@ -31,6 +34,48 @@ class GenerationSummary:
     injected_errors: Mapping[str, int] = field(default_factory=dict)
     # Tallies that are not contract violations, e.g. reports a unit never sent (not_submitted).
     other_counts: Mapping[str, int] = field(default_factory=dict)
+
+
+def check_arguments(scale: float, error_rate: float) -> None:
+    """The arguments every generator refuses alike."""
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    if not 0 <= error_rate <= 1:
+        raise ValueError("error_rate must be within [0, 1]")
+
+
+def set_received(path: Path, received: dt.datetime) -> None:
+    """Stamp a file with a receipt time given as naive Asia/Shanghai local time: the loader
+    reads a file's modification time as when it was received."""
+    epoch = received.replace(tzinfo=LOCAL_TIME).timestamp()
+    os.utime(path, (epoch, epoch))
+
+
+@dataclass
+class Deliveries:
+    """What a generator delivers, in writing order: each file with its rows and receipt time,
+    the mistakes it injected by kind (`error_kinds` always reported, 0 included) and other
+    tallies (`other_kinds` likewise)."""
+
+    error_kinds: tuple[str, ...]
+    other_kinds: tuple[str, ...] = ()
+    rows_per_file: dict[Path, int] = field(default_factory=dict)
+    errors: Counter[str] = field(default_factory=Counter)
+    other: Counter[str] = field(default_factory=Counter)
+
+    def add(self, path: Path, rows: int, received: dt.datetime) -> None:
+        """A written file: `rows` data rows, received at `received` (Beijing time)."""
+        set_received(path, received)
+        self.rows_per_file[path] = rows
+
+    def summary(self) -> GenerationSummary:
+        return GenerationSummary(
+            files=tuple(self.rows_per_file),
+            rows_per_file=dict(self.rows_per_file),
+            total_rows=sum(self.rows_per_file.values()),
+            injected_errors={kind: self.errors[kind] for kind in self.error_kinds},
+            other_counts={kind: self.other[kind] for kind in self.other_kinds},
+        )
 
 
 class FeedGenerator(Protocol):

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,8 +30,10 @@ from typing import Any
 
 from orchestration.reference import load_seed
 from orchestration.sample_data.common import (
+    Deliveries,
     EnterpriseRegistry,
     GenerationSummary,
+    check_arguments,
     rng_for,
 )
 from orchestration.sample_data.complaint_exports import (
@@ -44,7 +45,6 @@ from orchestration.sample_data.complaint_exports import (
     handling_unit,
     write_export,
 )
-from orchestration.sample_data.submissions import set_received
 
 FEED = "complaints"
 EXPORT_DAY = 5  # a month's tickets are exported on the 5th of each following month
@@ -637,10 +637,7 @@ def generate_complaints(
     """Write `<out_dir>/complaints/<hotline>/<YYYY-MM>/…` for every month of `years`: each
     month exported 2–3 times (statuses updated) and one corrected month per year, with
     delivery times as modification times."""
-    if scale <= 0:
-        raise ValueError("scale must be positive")
-    if not 0 <= error_rate <= 1:
-        raise ValueError("error_rate must be within [0, 1]")
+    check_arguments(scale, error_rate)
     landing = Path(out_dir) / FEED
     counties = load_seed("ref_counties")
     deadlines = {
@@ -649,10 +646,7 @@ def generate_complaints(
     pools = _respondent_pools(seed, counties)
     profiles = {hotline.code: hotline for hotline in HOTLINES}
 
-    files: list[Path] = []
-    rows_per_file: dict[Path, int] = {}
-    errors: Counter[str] = Counter()
-    tallies: Counter[str] = Counter()
+    out = Deliveries(ERROR_KINDS, ("first_exports", "re_exports", "corrections"))
 
     def deliver(
         key: tuple[str, int, int],
@@ -675,15 +669,13 @@ def generate_complaints(
             if error_rng.random() < error_rate:
                 kind = error_rng.choice(kinds)
                 _inject(error_rng, kind, row, layout, ticket)
-                errors[kind] += 1
+                out.errors[kind] += 1
             rows.append(row)
         name = layout.file_name(year, month, at, corrected=export == "correction")
         path = landing / hotline / f"{year}-{month:02d}" / name
         title = layout.title.format(year=year, month=month, export=at) if layout.title else None
         write_export(path, layout, title, rows)
-        set_received(path, at)
-        files.append(path)
-        rows_per_file[path] = len(rows)
+        out.add(path, len(rows), at)
 
     for year in sorted(set(years)):
         slots: dict[tuple[str, int], list[Ticket]] = {}
@@ -709,9 +701,9 @@ def generate_complaints(
                 at = exported_at(hotline, year, month, after, EXPORT_DAY)
                 if after > 1:
                     deliver(key, f"export{after}", tickets, at, {})
-                    tallies["re_exports"] += 1
+                    out.other["re_exports"] += 1
                     continue
-                tallies["first_exports"] += 1
+                out.other["first_exports"] += 1
                 if not corrected_slot:
                     deliver(key, "export1", tickets, at, {})
                     continue
@@ -719,13 +711,5 @@ def generate_complaints(
                 deliver(key, "export1", first, at, fix.misplaced)
                 fixed_at = exported_at(hotline, year, month, 1, CORRECTION_DAY)
                 deliver(key, "correction", tickets, fixed_at, {})
-                tallies["corrections"] += 1
-    return GenerationSummary(
-        files=tuple(files),
-        rows_per_file=rows_per_file,
-        total_rows=sum(rows_per_file.values()),
-        injected_errors={kind: errors[kind] for kind in ERROR_KINDS},
-        other_counts={
-            kind: tallies[kind] for kind in ("first_exports", "re_exports", "corrections")
-        },
-    )
+                out.other["corrections"] += 1
+    return out.summary()

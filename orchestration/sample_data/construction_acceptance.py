@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +26,12 @@ from typing import Any
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
 from orchestration.sample_data.common import (
+    Deliveries,
     Enterprise,
     EnterpriseRegistry,
     GenerationSummary,
     allocate,
+    check_arguments,
     date_variant,
     division_code,
     rng_for,
@@ -38,7 +39,6 @@ from orchestration.sample_data.common import (
     write_csv,
 )
 from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
-from orchestration.sample_data.submissions import set_received
 
 FEED = "construction_acceptance"
 DELIVERY_DAY = 10  # a month's summary arrives on the 10th of the next month
@@ -618,10 +618,7 @@ def generate_construction_acceptance(
     """Write `<out_dir>/construction_acceptance/<YYYY-MM>/…汇总表.{csv,xlsx}` for every month of
     `years` (one corrected re-delivery per year) with delivery times as modification times.
     A year's files are the same whichever other years are generated."""
-    if scale <= 0:
-        raise ValueError("scale must be positive")
-    if not 0 <= error_rate <= 1:
-        raise ValueError("error_rate must be within [0, 1]")
+    check_arguments(scale, error_rate)
     contract = load_contract(FEED)
     labels = {column.name: column.label for column in contract.columns}
     landing = Path(out_dir) / contract.landing_dir
@@ -640,10 +637,7 @@ def generate_construction_acceptance(
                         (project, attempt)
                     )
 
-    files: list[Path] = []
-    rows_per_file: dict[Path, int] = {}
-    errors: Counter[str] = Counter()
-    redeliveries = 0
+    out = Deliveries(ERROR_KINDS, ("redeliveries",))
     for year in wanted:
         pick = rng_for(seed, FEED, "redelivery", year)
         busy = [m for m in range(1, 13) if len(by_month.get((year, m), [])) >= 3]
@@ -667,7 +661,7 @@ def generate_construction_acceptance(
                 if error_rng.random() < error_rate:
                     kind = error_rng.choice(ERROR_KINDS)
                     _inject_error(error_rng, kind, row, attempt)
-                    errors[kind] += 1
+                    out.errors[kind] += 1
                 delivered.append(row)
             folder = landing / f"{year}-{month:02d}"
             ext = "xlsx" if fmt == "xlsx" else "csv"
@@ -675,9 +669,7 @@ def generate_construction_acceptance(
             title = f"廊坊市{year}年{month}月建设工程竣工验收情况汇总表"
             path = folder / f"{stem}.{ext}"
             _write(path, fmt, title, delivered, labels)
-            set_received(path, delivered_at(year, month))
-            files.append(path)
-            rows_per_file[path] = len(delivered)
+            out.add(path, len(delivered), delivered_at(year, month))
             if month == corrected_month:
                 fix = rng_for(seed, FEED, "correction", year, month)
                 forgotten = _forgotten_project(fix, firms, counties, year, month)
@@ -685,14 +677,6 @@ def generate_construction_acceptance(
                 corrected = _correct(fix, clean, extra, style)
                 fixed_path = folder / f"{stem}_更正.{ext}"
                 _write(fixed_path, fmt, title + "（更正）", corrected, labels)
-                set_received(fixed_path, delivered_at(year, month, CORRECTION_DAY))
-                files.append(fixed_path)
-                rows_per_file[fixed_path] = len(corrected)
-                redeliveries += 1
-    return GenerationSummary(
-        files=tuple(files),
-        rows_per_file=rows_per_file,
-        total_rows=sum(rows_per_file.values()),
-        injected_errors={kind: errors[kind] for kind in ERROR_KINDS},
-        other_counts={"redeliveries": redeliveries},
-    )
+                out.add(fixed_path, len(corrected), delivered_at(year, month, CORRECTION_DAY))
+                out.other["redeliveries"] += 1
+    return out.summary()

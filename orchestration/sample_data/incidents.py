@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +27,10 @@ from typing import Any
 
 from orchestration.reference import load_seed
 from orchestration.sample_data.common import (
+    Deliveries,
     EnterpriseRegistry,
     GenerationSummary,
+    check_arguments,
     date_variant,
     rng_for,
     write_csv,
@@ -43,7 +44,6 @@ from orchestration.sample_data.incident_events import (
     scripted_incidents,
     weighted,
 )
-from orchestration.sample_data.submissions import set_received
 
 DUE_DAY = 5  # a month's report is due by the 5th of the next month
 LATE_SHARE = 0.05  # reports that arrive a few days after the due date
@@ -391,21 +391,6 @@ def _write(
     write_csv(path, [title], [header, *table], encoding)
 
 
-@dataclass
-class _Output:
-    files: list[Path] = field(default_factory=list)
-    rows_per_file: dict[Path, int] = field(default_factory=dict)
-    errors: Counter[str] = field(default_factory=Counter)
-    redeliveries: int = 0
-    zero_reports: int = 0
-
-    def add(self, path: Path, rows: int, received: dt.datetime) -> None:
-        set_received(path, received)
-        self.files.append(path)
-        self.rows_per_file[path] = rows
-        self.zero_reports += rows == 0
-
-
 def _numbers(
     department: Department,
     year: int,
@@ -451,14 +436,11 @@ def generate_incidents(
     """Write `<out_dir>/incidents/<牵头部门>/<YYYY-MM>/…` for every department and month of
     `years` (零报告 where nothing happened, one correction per year), with delivery times as
     modification times."""
-    if scale <= 0:
-        raise ValueError("scale must be positive")
-    if not 0 <= error_rate <= 1:
-        raise ValueError("error_rate must be within [0, 1]")
+    check_arguments(scale, error_rate)
     landing = Path(out_dir) / FEED
     counties = load_seed("ref_counties")
     registry = EnterpriseRegistry(seed)
-    out = _Output()
+    out = Deliveries(ERROR_KINDS, ("redeliveries", "zero_reports"))
     for year in sorted(set(years)):
         scripted, correction = scripted_incidents(year, counties)
         late = {i.key for i in correction.added} if correction else set()
@@ -496,6 +478,7 @@ def generate_incidents(
                 path = folder / f"{stem}.{ext}"
                 _write(path, department, title, delivered)
                 out.add(path, len(delivered), _received(timing, year, month))
+                out.other["zero_reports"] += not delivered
                 if fix is None:
                     continue
                 changed = {i.key: i for i in fix.changed}
@@ -507,11 +490,6 @@ def generate_incidents(
                 fixed_path = folder / f"{stem}_更正.{ext}"
                 _write(fixed_path, department, f"{title}（更正）", corrected)
                 out.add(fixed_path, len(corrected), fix.received)
-                out.redeliveries += 1
-    return GenerationSummary(
-        files=tuple(out.files),
-        rows_per_file=out.rows_per_file,
-        total_rows=sum(out.rows_per_file.values()),
-        injected_errors={kind: out.errors[kind] for kind in ERROR_KINDS},
-        other_counts={"redeliveries": out.redeliveries, "zero_reports": out.zero_reports},
-    )
+                out.other["zero_reports"] += not corrected
+                out.other["redeliveries"] += 1
+    return out.summary()

@@ -26,7 +26,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import random
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,14 +34,15 @@ from typing import Any
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
 from orchestration.sample_data.common import (
+    Deliveries,
     GenerationSummary,
+    check_arguments,
     date_variant,
     rng_for,
     working_days,
     write_csv,
 )
 from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
-from orchestration.sample_data.submissions import set_received
 
 FEED = "service_satisfaction"
 ERROR_KINDS = (
@@ -487,10 +487,7 @@ def generate_service_satisfaction(
     """Write raw/service_satisfaction/<institute>/<YYYY-MM>/<survey title>.{csv,xlsx} for every
     survey wave of `years`, plus the survey team's corrected first wave of each year. `scale`
     multiplies the number of survey waves (at least one per institute and year)."""
-    if scale <= 0:
-        raise ValueError("scale must be positive")
-    if not 0 <= error_rate <= 1:
-        raise ValueError("error_rate must be within [0, 1]")
+    check_arguments(scale, error_rate)
     contract = load_contract(FEED)
     landing = Path(out_dir) / contract.landing_dir
     counties = {row["county_code"]: row for row in load_seed("ref_counties")}
@@ -498,10 +495,7 @@ def generate_service_satisfaction(
         row["sector_code"]: row["sector_name"] for row in load_seed("ref_service_sectors")
     }
 
-    files: list[Path] = []
-    rows_per_file: dict[Path, int] = {}
-    errors: Counter[str] = Counter()
-    redeliveries = 0
+    out = Deliveries(ERROR_KINDS, ("redeliveries",))
     for year in sorted(set(years)):
         for institute in INSTITUTES:
             if year < institute.first_year:
@@ -522,7 +516,7 @@ def generate_service_satisfaction(
                     versions.append(
                         ("_更正", _with_totals(institute, corrected), received + CORRECTION_DELAY)
                     )
-                    redeliveries += 1
+                    out.other["redeliveries"] += 1
                 versions.insert(0, ("", _with_totals(institute, first), received))
                 folder = landing / institute.folder / f"{year}-{month:02d}"
                 for suffix, rows, at in versions:
@@ -531,17 +525,9 @@ def generate_service_satisfaction(
                         error_rng = rng_for(seed, FEED, "errors", institute.code, year, month)
                         for values in cells:
                             if error_rng.random() < error_rate:
-                                errors[_inject(error_rng, values, wave)] += 1
+                                out.errors[_inject(error_rng, values, wave)] += 1
                     path = folder / f"{wave.title}{suffix}.{institute.file_type}"
                     title = f"{wave.title}结果" + ("（更正）" if suffix else "")
                     _write(path, wave, cells, title)
-                    set_received(path, at)
-                    files.append(path)
-                    rows_per_file[path] = len(cells)
-    return GenerationSummary(
-        files=tuple(files),
-        rows_per_file=rows_per_file,
-        total_rows=sum(rows_per_file.values()),
-        injected_errors={kind: errors[kind] for kind in ERROR_KINDS},
-        other_counts={"redeliveries": redeliveries},
-    )
+                    out.add(path, len(cells), at)
+    return out.summary()

@@ -39,16 +39,17 @@ from typing import Any
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
 from orchestration.sample_data.common import (
+    Deliveries,
     EnterpriseRegistry,
     GenerationSummary,
     allocate,
+    check_arguments,
     division_code,
     rng_for,
     working_days,
     write_csv,
 )
 from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
-from orchestration.sample_data.submissions import set_received
 
 FEED = "special_equipment"
 BASE_YEAR = 2015  # the fleet is drawn as registered at the end of BASE_YEAR - 1
@@ -757,20 +758,14 @@ def generate_special_equipment(
 ) -> GenerationSummary:
     """Write raw/special_equipment/<检验机构>/<YYYY-MM>/… for every month of `years` and both
     inspection bodies (one corrected re-delivery per year), modification time = delivery."""
-    if scale <= 0:
-        raise ValueError("scale must be positive")
-    if not 0 <= error_rate <= 1:
-        raise ValueError("error_rate must be within [0, 1]")
+    check_arguments(scale, error_rate)
     contract = load_contract(FEED)
     landing = Path(out_dir) / contract.landing_dir
     wanted = sorted(set(years))
     categories = _categories()
     fleet = Fleet(seed, scale, load_seed("ref_counties"), max(wanted))
 
-    files: list[Path] = []
-    rows_per_file: dict[Path, int] = {}
-    errors: Counter[str] = Counter()
-    redeliveries = 0
+    out = Deliveries(ERROR_KINDS, ("redeliveries",))
     for year in wanted:
         done, skipped = _inspections_of_year(seed, fleet, year, categories)
         numbers = _report_numbers(year, done)
@@ -793,7 +788,7 @@ def generate_special_equipment(
                 if error_rng.random() < error_rate:
                     kind = error_rng.choice(kinds)
                     _inject_error(error_rng, kind, row, inspection)
-                    errors[kind] += 1
+                    out.errors[kind] += 1
                 delivered.append(row)
             folder = landing / AGENCY_FOLDERS[agency] / f"{year}-{month:02d}"
             name = AGENCY_FOLDERS[agency]
@@ -808,9 +803,7 @@ def generate_special_equipment(
             received = delivered_at(
                 rng_for(seed, FEED, "received", agency, year, month), agency, year, month
             )
-            set_received(path, received)
-            files.append(path)
-            rows_per_file[path] = len(delivered)
+            out.add(path, len(delivered), received)
             if (agency, month) != corrected_slot:
                 continue
             fix = rng_for(seed, FEED, "correction", agency, year, month)
@@ -826,17 +819,9 @@ def generate_special_equipment(
                 "utf-8" if encoding else "",
                 _new_system(year, month),
             )
-            set_received(fixed_path, received + dt.timedelta(days=fix.randint(10, 14)))
-            files.append(fixed_path)
-            rows_per_file[fixed_path] = len(corrected)
-            redeliveries += 1
-    return GenerationSummary(
-        files=tuple(files),
-        rows_per_file=rows_per_file,
-        total_rows=sum(rows_per_file.values()),
-        injected_errors={kind: errors[kind] for kind in ERROR_KINDS},
-        other_counts={"redeliveries": redeliveries},
-    )
+            out.add(fixed_path, len(corrected), received + dt.timedelta(days=fix.randint(10, 14)))
+            out.other["redeliveries"] += 1
+    return out.summary()
 
 
 def _corrected_slot(

@@ -29,10 +29,12 @@ from orchestration.domain.credit_code import CHARSET
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
 from orchestration.sample_data.common import (
+    Deliveries,
     Enterprise,
     EnterpriseRegistry,
     GenerationSummary,
     allocate,
+    check_arguments,
     chinese_number,
     date_variant,
     division_code,
@@ -41,7 +43,6 @@ from orchestration.sample_data.common import (
     write_csv,
 )
 from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
-from orchestration.sample_data.submissions import set_received
 
 FEED = "spot_checks"
 DELIVERY_DAY = 5  # results of a month arrive on the 5th of the next, at 09:00 Beijing time
@@ -917,10 +918,7 @@ def generate_spot_checks(
     stream and month of `years` (and each year's corrected `…_更正` list), each with its
     modification time set to its delivery time (delivered_at). Files are rewritten in place;
     nothing else in `out_dir` is touched."""
-    if scale <= 0:
-        raise ValueError("scale must be positive")
-    if not 0 <= error_rate <= 1:
-        raise ValueError("error_rate must be within [0, 1]")
+    check_arguments(scale, error_rate)
     contract = load_contract(FEED)
     landing = Path(out_dir) / contract.landing_dir
     counties = load_seed("ref_counties")
@@ -940,10 +938,7 @@ def generate_spot_checks(
             registry, profile, scale, counties, stream_categories
         )
 
-    files: list[Path] = []
-    rows_per_file: dict[Path, int] = {}
-    errors: Counter[str] = Counter()
-    redeliveries = 0
+    out = Deliveries(ERROR_KINDS, ("redeliveries",))
     for year in sorted(set(years)):
         corrected_month = rng_for(seed, FEED, "redelivery", year).randint(3, 11)
         for stream_row in streams:
@@ -973,15 +968,13 @@ def generate_spot_checks(
                     pass_rates=pass_rates,
                     counters=counters,
                 )
-                rows = _with_errors(seed, stream, year, month, batches, error_rate, errors)
+                rows = _with_errors(seed, stream, year, month, batches, error_rate, out.errors)
                 stem = f"{year}-{month:02d}_{stream}"
                 folder = landing / stream / f"{year}-{month:02d}"
                 title = f"廊坊市{year}年{month}月{stream_row['stream_name']}抽查结果"
                 path = folder / f"{stem}.{layout.file_type}"
                 _write(path, layout, title, rows)
-                set_received(path, delivered_at(year, month))
-                files.append(path)
-                rows_per_file[path] = len(rows)
+                out.add(path, len(rows), delivered_at(year, month))
                 if stream != CORRECTED_STREAM or month != corrected_month or len(batches) < 2:
                     continue
                 fix = rng_for(seed, FEED, "correction", stream, year, month)
@@ -1004,14 +997,6 @@ def generate_spot_checks(
                 _write(
                     fixed_path, layout, title + "（更正）", _corrected(fix, batches, extra, layout)
                 )
-                set_received(fixed_path, delivered_at(year, month, CORRECTION_DAY))
-                files.append(fixed_path)
-                rows_per_file[fixed_path] = len(batches)
-                redeliveries += 1
-    return GenerationSummary(
-        files=tuple(files),
-        rows_per_file=rows_per_file,
-        total_rows=sum(rows_per_file.values()),
-        injected_errors={kind: errors[kind] for kind in ERROR_KINDS},
-        other_counts={"redeliveries": redeliveries},
-    )
+                out.add(fixed_path, len(batches), delivered_at(year, month, CORRECTION_DAY))
+                out.other["redeliveries"] += 1
+    return out.summary()

@@ -30,7 +30,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import os
 import random
 import zipfile
 from collections import Counter
@@ -46,12 +45,13 @@ from orchestration.ingest.xlsx_guard import OLE2_MAGIC
 from orchestration.reference import load_seed, project_var
 from orchestration.sample_data.common import (
     GenerationSummary,
+    check_arguments,
     chinese_number,
     rng_for,
+    set_received,
 )
 from orchestration.submissions import layout
 from orchestration.submissions.filled import FilledForm
-from orchestration.submissions.landing import LOCAL_TIME
 from orchestration.submissions.reporting import (
     SUBMISSIONS_FEED,
     MetricLine,
@@ -145,10 +145,7 @@ def generate_submissions(
 ) -> GenerationSummary:
     """Write filled workbooks for every reporting unit and period of `years` into
     `<out_dir>/submissions/<year>/`. Files are rewritten in place; nothing else is touched."""
-    if scale <= 0:
-        raise ValueError("scale must be positive")
-    if not 0 <= error_rate <= 1:
-        raise ValueError("error_rate must be within [0, 1]")
+    check_arguments(scale, error_rate)
     files: list[Path] = []
     rows_per_file: dict[Path, int] = {}
     errors: Counter[str] = Counter()
@@ -224,12 +221,6 @@ def rows_in(filled: FilledForm) -> int:
     """The rows the intake reads from a workbook (its rows_read): the cover, every task line
     (a line copied from a colleague's form included) and every metric line."""
     return 1 + len(filled.form.tasks) + len(filled.extra_task_rows) + len(filled.form.metrics)
-
-
-def set_received(path: Path, received: dt.datetime) -> None:
-    """Stamp a file with a receipt time given as naive Asia/Shanghai local time."""
-    epoch = received.replace(tzinfo=LOCAL_TIME).timestamp()
-    os.utime(path, (epoch, epoch))
 
 
 def _receipt_time(rng: random.Random, period: ReportingPeriod, late: bool) -> dt.datetime:
