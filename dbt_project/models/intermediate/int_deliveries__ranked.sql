@@ -72,18 +72,7 @@ eligible as (
 ranked as (
 
     select
-        feed,
-        source_sha256,
-        source_file,
-        delivery_source,
-        delivery_period,
-        received_at,
-        ingested_at,
-        rows_read,
-        rows_loaded,
-        rows_quarantined,
-        is_repeat,
-        can_replace,
+        *,
         row_number() over (
             partition by feed, delivery_source, delivery_period
             order by received_at, ingested_at, source_sha256
