@@ -32,5 +32,10 @@ end
 {%- endmacro %}
 
 {% macro kpi_status_label(status) -%}
-case {{ status }} when 'met' then '达标' when 'not_met' then '未达标' else '暂无数据' end
+case {{ status }}
+    when 'met' then '达标'
+    when 'not_met' then '未达标'
+    when 'not_assessed' then '不考核'
+    else '暂无数据'
+end
 {%- endmacro %}

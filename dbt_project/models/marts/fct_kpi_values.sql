@@ -58,6 +58,7 @@ joined as (
         catalogue.unit,
         catalogue.comparator,
         catalogue.target_value,
+        catalogue.scope as target_scope,
         -- a gap year is not "the prior year": no year-on-year value across it
         case
             when with_prior.prior_year = with_prior.kpi_year - 1
@@ -91,8 +92,16 @@ with_status as (
     select
         *,
         actual_value - prior_year_value as yoy_change,
-        {{ kpi_status('comparator', 'actual_value', 'target_value', 'prior_year_value') }}
-            as status
+        case
+            -- a county's share of a city-wide total (e.g. 200 批次) is not held to the total
+            when
+                scope_type != 'city'
+                and target_scope = 'city'
+                and comparator in ('gte', 'lte')
+                and unit != '%'
+                then 'not_assessed'
+            else {{ kpi_status('comparator', 'actual_value', 'target_value', 'prior_year_value') }}
+        end as status
     from with_prior_value
 
 ),
