@@ -9,14 +9,19 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from orchestration.sample_data.air_quality_daily import generate_air_quality_daily
+from orchestration.sample_data.air_quality_hourly import generate_air_quality_hourly
 from orchestration.sample_data.common import FeedGenerator
 from orchestration.sample_data.complaints import generate_complaints
 from orchestration.sample_data.construction_acceptance import generate_construction_acceptance
+from orchestration.sample_data.drinking_water import generate_drinking_water
 from orchestration.sample_data.incidents import generate_incidents
 from orchestration.sample_data.service_satisfaction import generate_service_satisfaction
+from orchestration.sample_data.sewage import generate_sewage
 from orchestration.sample_data.special_equipment import generate_special_equipment
 from orchestration.sample_data.spot_checks import generate_spot_checks
 from orchestration.sample_data.submissions import generate_submissions
+from orchestration.sample_data.surface_water import generate_surface_water
 from orchestration.settings import raw_dir
 
 # New feeds plug in here; every generator takes the same arguments.
@@ -27,6 +32,11 @@ GENERATORS: dict[str, FeedGenerator] = {
     "complaints": generate_complaints,
     "incidents": generate_incidents,
     "service_satisfaction": generate_service_satisfaction,
+    "air_quality_hourly": generate_air_quality_hourly,
+    "air_quality_daily": generate_air_quality_daily,
+    "surface_water": generate_surface_water,
+    "drinking_water": generate_drinking_water,
+    "sewage": generate_sewage,
     "submissions": generate_submissions,
 }
 

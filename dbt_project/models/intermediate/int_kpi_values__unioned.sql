@@ -8,6 +8,10 @@
     'int_kpi__complaints',
     'int_kpi__incidents',
     'int_kpi__service_satisfaction',
+    'int_kpi__air_quality',
+    'int_kpi__surface_water',
+    'int_kpi__drinking_water',
+    'int_kpi__sewage',
     'int_kpi__submitted_metrics',
 ] %}
 
