@@ -12,6 +12,7 @@
     'int_kpi__surface_water',
     'int_kpi__drinking_water',
     'int_kpi__sewage',
+    'int_kpi__environment',
     'int_kpi__submitted_metrics',
 ] %}
 
