@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import json
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -379,7 +380,7 @@ def test_encodings_layouts_and_synonyms_load_the_same_rows(wh: FeedWarehouse) ->
                 s.day,
                 float(s.volume),
                 s.passed,
-                None if s.items == "/" else s.items,
+                None if s.items == "/" else unicodedata.normalize("NFKC", s.items),
                 float(s.fluoride),
             )
             for s in samples
