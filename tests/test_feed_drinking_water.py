@@ -24,6 +24,7 @@ import pytest
 import yaml
 from dagster import AssetKey
 
+from orchestration.ingest.contract import ContractError, parse_contract
 from orchestration.ingest.loader import FileReport
 from orchestration.quality.gx_validation import (
     read_duckdb_table,
@@ -826,3 +827,13 @@ def test_generator_errors_are_exactly_one_quarantined_violation_each(tmp_path: P
     reasons = [r for (r,) in wh.query("select reason from raw.quarantine where feed = ?", [FEED])]
     assert kinds_of(reasons) == summary.injected_errors
     assert sum(r.rows_quarantined for r in reports) == sum(summary.injected_errors.values())
+
+
+def test_a_rule_has_exactly_one_of_require_forbid_check() -> None:
+    """The `forbid` rule kind this feed added: parsed alone, refused beside `require`."""
+    raw = {**CONTRACT, "rules": [CONTRACT["rules"][1]]}
+    [rule] = parse_contract(raw).rules
+    assert (rule.forbid, rule.require, rule.when) == ("exceedance_items", None, {"verdict": "pass"})
+    both = {**CONTRACT["rules"][1], "require": "exceedance_items"}
+    with pytest.raises(ContractError, match="one of `require`, `forbid`, `check`"):
+        parse_contract({**CONTRACT, "rules": [both]})
