@@ -71,21 +71,23 @@ COMPARISONS = ("<", "<=", "=", ">=", ">")
 
 @dataclass(frozen=True)
 class RuleSpec:
-    """A cross-field rule, one of two kinds:
+    """A cross-field rule, one of three kinds:
     - require: when every `when` column has its value, `require` must be filled;
+    - forbid: when every `when` column has its value, `forbid` must be empty;
     - compare: `left op right`, checked when both are filled (the problem sits on `left`)."""
 
     name: str
     message: str
     when: dict[str, str] = field(default_factory=dict)
     require: str | None = None
+    forbid: str | None = None
     left: str | None = None
     op: str | None = None
     right: str | None = None
 
     @property
     def columns(self) -> set[str]:
-        return {c for c in (*self.when, self.require, self.left, self.right) if c}
+        return {c for c in (*self.when, self.require, self.forbid, self.left, self.right) if c}
 
 
 @dataclass(frozen=True)
@@ -183,10 +185,12 @@ def _rule(raw: dict[str, Any]) -> RuleSpec:
         return RuleSpec(
             raw["name"], raw["message"], left=check["left"], op=check["op"], right=check["right"]
         )
-    if "require" not in raw:
-        raise ContractError(f"rule {raw['name']}: a rule has `require` or `check`")
+    if ("require" in raw) == ("forbid" in raw):
+        raise ContractError(f"rule {raw['name']}: a rule has one of `require`, `forbid`, `check`")
     when = {k: str(v) for k, v in (raw.get("when") or {}).items()}
-    return RuleSpec(raw["name"], raw["message"], when=when, require=raw["require"])
+    return RuleSpec(
+        raw["name"], raw["message"], when=when, require=raw.get("require"), forbid=raw.get("forbid")
+    )
 
 
 def _delivery(raw: dict[str, Any], names: set[str], types: dict[str, str]) -> DeliverySpec:

@@ -116,6 +116,9 @@ def _broken_rule(rule: RuleSpec, values: dict[str, object]) -> str | None:
     if rule.require is not None:
         applies = all(values.get(k) == v for k, v in rule.when.items())
         return rule.require if applies and values.get(rule.require) in (None, "") else None
+    if rule.forbid is not None:
+        applies = all(values.get(k) == v for k, v in rule.when.items())
+        return rule.forbid if applies and values.get(rule.forbid) not in (None, "") else None
     assert rule.left and rule.right and rule.op
     left, right = values.get(rule.left), values.get(rule.right)
     if left is None or right is None:
