@@ -91,8 +91,8 @@ class RuleSpec:
 @dataclass(frozen=True)
 class DeliverySpec:
     """Where a delivery sits and what it covers: raw/<landing_dir>/[<source>/]<period>/<file>.
-    `grain` month (YYYY-MM), day (YYYY-MM-DD) or year (YYYY); every row's `date_column` lies in the period;
-    `source_column`, when set, is named by the folder above the period."""
+    `grain` month (YYYY-MM), day (YYYY-MM-DD) or year (YYYY); every row's `date_column` lies
+    in the period; `source_column`, when set, is named by the folder above the period."""
 
     grain: str
     date_column: str
