@@ -93,8 +93,8 @@ class RuleSpec:
 @dataclass(frozen=True)
 class DeliverySpec:
     """Where a delivery sits and what it covers: raw/<landing_dir>/[<source>/]<period>/<file>.
-    `grain` month (YYYY-MM) or day (YYYY-MM-DD); every row's `date_column` lies in the period;
-    `source_column`, when set, is named by the folder above the period."""
+    `grain` month (YYYY-MM), day (YYYY-MM-DD) or year (YYYY); every row's `date_column` lies
+    in the period; `source_column`, when set, is named by the folder above the period."""
 
     grain: str
     date_column: str
@@ -197,8 +197,8 @@ def _delivery(raw: dict[str, Any], names: set[str], types: dict[str, str]) -> De
     if not raw:
         raise ContractError("a feed declares its `delivery` (grain, date_column)")
     delivery = DeliverySpec(raw["grain"], raw["date_column"], raw.get("source_column"))
-    if delivery.grain not in ("month", "day"):
-        raise ContractError(f"delivery grain {delivery.grain!r}: month or day")
+    if delivery.grain not in ("month", "day", "year"):
+        raise ContractError(f"delivery grain {delivery.grain!r}: month, day or year")
     if types.get(delivery.date_column) not in ("date", "datetime"):
         raise ContractError(f"delivery date_column {delivery.date_column!r}: a date column")
     if delivery.source_column and delivery.source_column not in names:

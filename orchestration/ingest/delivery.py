@@ -1,7 +1,8 @@
 """Which delivery a landed file is: its slot (feed, source, period), read from where it lies.
 
 One rule for every feed: raw/<landing_dir>/[<source>/]<period>/<file>. The period folder is
-YYYY-MM (monthly deliveries) or YYYY-MM-DD (daily ones); the source folder exists only for
+YYYY-MM (monthly deliveries), YYYY-MM-DD (daily ones) or YYYY (yearly ones, e.g. a city's
+published daily series delivered once a year); the source folder exists only for
 feeds whose contract names a `delivery.source_column` (e.g. the spot-check stream or the
 hotline), and may be spelt any way that column accepts. A later file in the same slot is a
 corrected re-delivery: it replaces the slot's current rows (chosen in dbt by receipt time) and
@@ -26,22 +27,26 @@ FIRST_MONTH = date(2014, 1, 1)
 _PERIOD = {
     "month": re.compile(r"^(\d{4})-(\d{2})$"),
     "day": re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
+    "year": re.compile(r"^(\d{4})$"),
 }
-_SHAPE = {"month": "YYYY-MM", "day": "YYYY-MM-DD"}
+_SHAPE = {"month": "YYYY-MM", "day": "YYYY-MM-DD", "year": "YYYY"}
 
 
 @dataclass(frozen=True)
 class Slot:
     source: str | None  # the source column's value (a code), None for single-source feeds
     source_folder: str | None  # the folder name as delivered
-    period: str  # YYYY-MM or YYYY-MM-DD
+    period: str  # YYYY-MM, YYYY-MM-DD or YYYY
     first_day: date
     last_day: date
 
     @property
-    def month(self) -> str:
-        """The monthly partition (YYYY-MM) the delivery belongs to."""
-        return self.period[:7]
+    def months(self) -> frozenset[str]:
+        """The monthly partitions (YYYY-MM) the delivery belongs to: its own month, or every
+        month of its year for a yearly slot."""
+        if len(self.period) == 4:
+            return frozenset(f"{self.period}-{m:02d}" for m in range(1, 13))
+        return frozenset({self.period[:7]})
 
     def covers(self, day: date) -> bool:
         return self.first_day <= day <= self.last_day
@@ -69,12 +74,18 @@ def _period(contract: FeedContract, folder: str, today: date) -> tuple[date, dat
             f"period folder '{folder}' is not {_SHAPE[grain]} (layout {layout(contract)})",
             MISPLACED,
         )
-    year, month = int(match[1]), int(match[2])
-    try:
-        first = date(year, month, int(match[3]) if grain == "day" else 1)
-    except ValueError:
-        raise FileRejected(f"period folder '{folder}' is not a calendar date", MISPLACED) from None
-    last = first if grain == "day" else first.replace(day=calendar.monthrange(year, month)[1])
+    year = int(match[1])
+    if grain == "year":
+        first, last = date(year, 1, 1), date(year, 12, 31)
+    else:
+        month = int(match[2])
+        try:
+            first = date(year, month, int(match[3]) if grain == "day" else 1)
+        except ValueError:
+            raise FileRejected(
+                f"period folder '{folder}' is not a calendar date", MISPLACED
+            ) from None
+        last = first if grain == "day" else first.replace(day=calendar.monthrange(year, month)[1])
     if first < FIRST_MONTH:
         raise FileRejected(
             f"period {folder} is before {FIRST_MONTH:%Y-%m}, the first month kept", MISPLACED

@@ -504,7 +504,8 @@ def ingest_landed(
     months: frozenset[str] | None = None,
 ) -> FeedIngestion:
     """Ingest every new, ready file of the feed, or with `months` (YYYY-MM partitions) those
-    whose delivery period lies in one of them. One file's failure never stops the others.
+    whose delivery period lies in one of them (a yearly slot lies in each month of its year).
+    One file's failure never stops the others.
     Symbolic links are counted, never read; settling files are counted and left for the next
     run. `settle_seconds` defaults to settings.settle_seconds()."""
     ensure_tables(conn, contract)
@@ -517,7 +518,7 @@ def ingest_landed(
         except FileRejected as error:
             misplaced.append((display_path(path.relative_to(raw_dir).as_posix()), str(error)))
             continue
-        if months is not None and slot.month not in months:
+        if months is not None and not slot.months & months:
             continue
         try:
             reports.append(ingest_file(conn, contract, path, raw_dir, store_dir, slot))
