@@ -31,11 +31,11 @@ select
     '{{ var("city_code") }}' as scope_code,
     cast(numerator as double) as numerator,
     cast(denominator as double) as denominator,
-    case
+    cast(case
         when denominator = 0 then null
-        when numerator = denominator then 1.0
-        else 0.0
-    end as actual_value,
+        when numerator = denominator then 1
+        else 0
+    end as double) as actual_value,
     cast(null as double) as reported_prior_value,
     cast(source_rows as bigint) as source_rows
 from tallied
