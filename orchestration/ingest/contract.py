@@ -43,6 +43,15 @@ class ContractError(ValueError):
 
 
 @dataclass(frozen=True)
+class BelowDetection:
+    """How a measurement column spells "below the detection limit" and the method's limit
+    (used when the cell names no limit of its own)."""
+
+    limit: float
+    spellings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ColumnSpec:
     name: str
     label: str
@@ -54,6 +63,9 @@ class ColumnSpec:
     keep_original: bool = False  # the raw table also keeps the text as delivered: <name>_original
     minimum: float | None = None  # integer/decimal columns: smallest and largest value accepted
     maximum: float | None = None
+    # decimal columns of measurements: a result below the method's detection limit ("未检出",
+    # "ND", "<0.01", "0.01L") is read as half the limit (docs/feeds/surface_water.md)
+    below_detection: BelowDetection | None = None
 
     @property
     def duckdb_type(self) -> str:
@@ -162,6 +174,9 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
     bounds = {name: raw.get(name) for name in ("min", "max") if raw.get(name) is not None}
     if bounds and raw["type"] not in ("integer", "decimal"):
         raise ContractError(f"column {raw['name']}: min/max apply to integer and decimal columns")
+    below = raw.get("below_detection")
+    if below and raw["type"] != "decimal":
+        raise ContractError(f"column {raw['name']}: below_detection applies to decimal columns")
     headers = tuple(raw.get("headers") or [raw["label"]])
     return ColumnSpec(
         name=raw["name"],
@@ -174,6 +189,11 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
         keep_original=bool(raw.get("keep_original", False)),
         minimum=bounds.get("min"),
         maximum=bounds.get("max"),
+        below_detection=BelowDetection(
+            float(below["limit"]), tuple(str(v) for v in below.get("spellings") or [])
+        )
+        if below
+        else None,
     )
 
 

@@ -282,13 +282,45 @@ def _bounded(
     return parse_bounded
 
 
+def _below_detection(
+    column: ColumnSpec, parse: Callable[[CellValue], Parsed]
+) -> Callable[[CellValue], Parsed]:
+    """A measurement parser that reads a result below the detection limit as half the limit:
+    a spelling of the contract ("未检出", "ND") takes the method's limit, "<0.01" and the
+    national report style "0.01L" (HJ 91.2) name their own."""
+    below = column.below_detection
+    assert below is not None
+    spellings = {match_key(s) for s in below.spellings}
+
+    def parse_censored(raw: CellValue) -> Parsed:
+        if not isinstance(raw, str):
+            return parse(raw)
+        text = normalise_text(raw)
+        if match_key(text) in spellings:
+            return below.limit / 2, None
+        stated = text[1:] if text.startswith("<") else text[:-1] if text.endswith("L") else None
+        if stated is None:
+            return parse(raw)
+        limit, problem = parse(stated.strip())
+        if problem or not isinstance(limit, int | float) or limit <= 0:
+            return None, f"'{text}' is not a detection limit (e.g. <0.01 or 0.01L)"
+        return limit / 2, None
+
+    return parse_censored
+
+
 def parser_for(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
+    simple = _SIMPLE_PARSERS.get(column.type)
+    if column.below_detection is not None and simple is not None:
+        simple = _below_detection(column, simple)
     if column.minimum is not None or column.maximum is not None:
-        return _bounded(column, _SIMPLE_PARSERS[column.type])
+        assert simple is not None
+        return _bounded(column, simple)
     if column.type == "reference":
         return _reference_parser(column)
     if column.type == "enum":
         return _enum_parser(column)
     if column.type == "boolean":
         return _boolean_parser(column)
-    return _SIMPLE_PARSERS[column.type]
+    assert simple is not None
+    return simple

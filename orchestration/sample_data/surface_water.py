@@ -1,11 +1,322 @@
-"""Sample generator for the surface_water feed (placeholder until the feed's generator lands)."""
+"""Sample surface-water section results (地表水断面监测), one file a month, as 市环境监测站
+reports them to 市环保局 (docs/feeds/surface_water.md).
+
+Layout: `raw/surface_water/<YYYY-MM>/<file>`, one row per section (ref_surface_water_sections)
+and sampling day. Volumes at scale 1 (basis in the docs): each 出入境 section is sampled three
+times a month (上、中、下旬: the cross-border sections of the 河北省 跨界断面考核 are sampled
+more often than the monthly routine), each 境内 section once, so 10 × 3 + 2 = 32 rows a month,
+384 a year; `scale` multiplies the samples of an 出入境 section (at least one a month).
+
+Water quality is Langfang-shaped (sample figures, not measurements): the rivers coming from
+Beijing and Baoding are 劣Ⅴ in 氨氮 and 总磷 in 2014–2015 and improve in 2016; 氨氮 is higher
+in the cold dry season, 溶解氧 lower in the warm months; 永定河 carries water only in the flood
+season (its outbound section 东沽港 is dry all of 2015, so the river is not evaluable that
+year). A result below the detection limit is written as 未检出 / ND / <DL / DLL.
+
+Besides the requested years the generator writes the year before the first one (never before
+2014, the platform's first month) as the prior-year baseline, and lists its files too. A year's
+files are the same whichever other years are generated.
+
+Each month's file is delivered on the 8th of the next month (its modification time, Beijing
+time); in every year one month is delivered again on the 20th as a corrected file (…_更正):
+one 氨氮 value fixed, one sample withdrawn, one forgotten sample added; and another month's file
+is sent again unchanged on the 25th (…_重发, a repeated delivery the loader records as such).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from orchestration.sample_data.common import GenerationSummary
+from orchestration.ingest.delivery import FIRST_MONTH
+from orchestration.reference import load_seed
+from orchestration.sample_data.common import (
+    Deliveries,
+    GenerationSummary,
+    check_arguments,
+    rng_for,
+    working_days,
+    write_csv,
+)
+from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from orchestration.xlsx_files import write_atomically
+
+FEED = "surface_water"
+DELIVERY_DAY = 8
+CORRECTION_DAY = 20
+REPEAT_DAY = 25
+BOUNDARY_SAMPLES_PER_MONTH = 3  # 出入境 sections at scale 1
+
+ERROR_KINDS = (
+    "missing_value",
+    "negative_concentration",
+    "do_above_20",
+    "unknown_section",
+    "outside_period",
+    "duplicate_key",
+)
+UNKNOWN_SECTIONS = ("王庄桥", "BYH-XX", "北京榆林庄", "天津老米店")
+FACTORS = ("cod", "nh3n", "tp", "codmn", "bod5")
+# detection limits of the usual national methods (mg/L; seed ref_gb3838_limits)
+DETECTION_LIMITS = {"cod": 4.0, "nh3n": 0.025, "tp": 0.01, "codmn": 0.5, "bod5": 0.5}
+DECIMALS = {"cod": 1, "nh3n": 3, "tp": 3, "codmn": 1, "bod5": 1, "dissolved_oxygen": 2}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A section's typical annual concentrations (mg/L) and, per year, a factor on them."""
+
+    cod: float
+    nh3n: float
+    tp: float
+    codmn: float
+    do_saturation: float  # share of saturation the water keeps (oxygen demand lowers it)
+    by_year: Mapping[int, float]
+    wet_months: tuple[int, ...] = ()  # months with water; empty = all year
+
+    def factor(self, year: int) -> float:
+        return self.by_year.get(year, self.by_year[max(self.by_year)])
+
+
+def _profiles() -> dict[str, Profile]:
+    """Sample profiles: inbound sections carry what Beijing / Baoding send, outbound ones what
+    Langfang passes on to Tianjin."""
+    flood = (6, 7, 8, 9)
+    return {
+        "BYH-RJ": Profile(48, 9.0, 0.9, 12, 0.55, {2014: 1.05, 2015: 1.0, 2016: 0.85}),
+        "BYH-CJ": Profile(41, 7.5, 0.75, 10.5, 0.6, {2014: 1.05, 2015: 1.0, 2016: 0.85}),
+        "CBH-RJ": Profile(32, 2.6, 0.45, 8, 0.75, {2014: 1.0, 2015: 1.0, 2016: 0.9}),
+        "CBH-CJ": Profile(35, 3.0, 0.5, 8.5, 0.7, {2014: 1.0, 2015: 1.0, 2016: 0.55}),
+        "JH-RJ": Profile(22, 0.9, 0.15, 5, 0.9, {2014: 1.0, 2015: 1.0, 2016: 0.95}),
+        "JH-CJ": Profile(16, 0.6, 0.1, 4, 0.92, {2014: 1.0, 2015: 1.0, 2016: 0.95}),
+        "YDH-RJ": Profile(30, 1.6, 0.3, 7, 0.85, {2014: 1.0, 2015: 1.0, 2016: 0.9}, flood),
+        "YDH-CJ": Profile(24, 1.2, 0.22, 6, 0.85, {2014: 1.0, 2015: 1.0, 2016: 0.9}, (7, 8)),
+        "DQH-RJ": Profile(38, 3.5, 0.5, 9, 0.7, {2014: 1.0, 2015: 1.0, 2016: 0.9}),
+        "DQH-CJ": Profile(36, 3.4, 0.48, 9, 0.7, {2014: 1.15, 2015: 0.85, 2016: 0.8}),
+        "FH-JN": Profile(45, 6.0, 0.7, 11, 0.6, {2014: 1.0, 2015: 1.0, 2016: 0.9}),
+        "LHH-JN": Profile(18, 0.08, 0.06, 5, 0.95, {2014: 1.0, 2015: 1.0, 2016: 0.95}),
+    }
+
+
+DRY_YEARS = {("YDH-CJ", 2015)}  # 东沽港 断流 all year (sample)
+
+# Three export layouts: the station's workbook (title, two-row header, the class it judged),
+# the new system's CSV (codes, English-style headers), the old system's (section names). The
+# workbook's single columns outnumber its factor sub-columns, so its top header row is found.
+XLSX_HEADER: tuple[tuple[str, HeaderCell], ...] = (
+    ("_no", ("序号", None)),
+    ("river", ("河流", None)),
+    ("section_code", ("断面编码", None)),
+    ("section_name", ("断面名称", None)),
+    ("sampled_on", ("采样日期", None)),
+    ("water_temp", ("水温(℃)", None)),
+    ("dissolved_oxygen", ("监测结果(mg/L)", "溶解氧")),
+    ("codmn", ("监测结果(mg/L)", "高锰酸盐指数")),
+    ("cod", ("监测结果(mg/L)", "化学需氧量")),
+    ("bod5", ("监测结果(mg/L)", "五日生化需氧量")),
+    ("nh3n", ("监测结果(mg/L)", "氨氮")),
+    ("tp", ("监测结果(mg/L)", "总磷")),
+    ("delivered_class", ("水质类别", None)),
+    ("remarks", ("备注", None)),
+)
+CODE_HEADERS = (
+    ("section_code", "断面编码"),
+    ("sampled_on", "采样日期"),
+    ("water_temp", "水温"),
+    ("dissolved_oxygen", "DO"),
+    ("codmn", "CODMn"),
+    ("cod", "CODcr"),
+    ("bod5", "BOD5"),
+    ("nh3n", "NH3-N"),
+    ("tp", "TP"),
+)
+OLD_HEADERS = (
+    ("section_name", "监测断面"),
+    ("river", "所在河流"),
+    ("sampled_on", "监测日期"),
+    ("dissolved_oxygen", "溶解氧"),
+    ("codmn", "高锰酸盐指数"),
+    ("cod", "化学需氧量"),
+    ("nh3n", "氨氮"),
+    ("tp", "总磷"),
+    ("remarks", "备注"),
+)
+ROMAN = ("Ⅰ类", "Ⅱ类", "Ⅲ类", "Ⅳ类", "Ⅴ类", "劣Ⅴ类")
+
+
+def file_format(month: int) -> str:
+    """xlsx, UTF-8 CSV, UTF-8 BOM CSV and GB18030 CSV in turn, by month."""
+    return ("xlsx", "csv-utf8", "csv-bom", "csv-gb18030")[month % 4]
+
+
+@dataclass(frozen=True)
+class Sample:
+    section: Mapping[str, str]
+    on: dt.date
+    water_temp: float
+    values: Mapping[str, float]  # mg/L, dissolved_oxygen included
+
+
+def _water_temp(month: int, rng: random.Random) -> float:
+    # North China Plain rivers: about 2 ℃ in January, 28 ℃ in July
+    return round(15 - 13 * math.cos((month - 1) / 12 * 2 * math.pi) + rng.uniform(-1.5, 1.5), 1)
+
+
+def _sample(
+    rng: random.Random, section: Mapping[str, str], profile: Profile, day: dt.date
+) -> Sample:
+    temp = max(0.5, _water_temp(day.month, rng))
+    level = profile.factor(day.year)
+    # 氨氮 peaks in the cold dry season (little dilution, slow nitrification)
+    cold = 1 + 0.35 * math.cos((day.month - 1) / 12 * 2 * math.pi)
+    values = {
+        "cod": profile.cod * level * rng.lognormvariate(0, 0.12),
+        "nh3n": profile.nh3n * level * cold * rng.lognormvariate(0, 0.15),
+        "tp": profile.tp * level * rng.lognormvariate(0, 0.12),
+        "codmn": profile.codmn * level * rng.lognormvariate(0, 0.1),
+    }
+    values["bod5"] = values["cod"] * rng.uniform(0.18, 0.3)
+    saturation = 14.6 - 0.39 * temp + 0.007 * temp * temp  # mg/L at the water temperature
+    values["dissolved_oxygen"] = max(
+        0.3, saturation * profile.do_saturation * rng.uniform(0.9, 1.05)
+    )
+    rounded = {k: round(v, DECIMALS[k]) for k, v in values.items()}
+    return Sample(section, day, temp, rounded)
+
+
+def _sampling_days(rng: random.Random, year: int, month: int, count: int) -> list[dt.date]:
+    days = working_days(year, month)
+    if count >= len(days):
+        return days
+    # spread over the month: one in each of `count` equal parts (上、中、下旬 at three)
+    parts = [days[i * len(days) // count : (i + 1) * len(days) // count] for i in range(count)]
+    return [rng.choice(part) for part in parts]
+
+
+def _samples_of_month(
+    seed: int, year: int, month: int, scale: float, sections: Sequence[Mapping[str, str]]
+) -> list[Sample]:
+    profiles = _profiles()
+    rng = rng_for(seed, FEED, "samples", year, month)
+    samples = []
+    for section in sections:
+        code = section["section_code"]
+        profile = profiles[code]
+        dry = (code, year) in DRY_YEARS or (profile.wet_months and month not in profile.wet_months)
+        boundary = section["position"] != "境内"
+        count = max(1, min(20, round(BOUNDARY_SAMPLES_PER_MONTH * scale))) if boundary else 1
+        days = _sampling_days(rng, year, month, count)
+        for day in days:
+            sample = _sample(rng, section, profile, day)
+            if not dry:  # a dry section is visited but yields no sample
+                samples.append(sample)
+    return samples
+
+
+def _class_label(sample: Sample, limits: Sequence[Mapping[str, str]]) -> str:
+    """The class the station states (single factor, GB 3838 表1), for the workbook column."""
+    body = "lake" if sample.section["is_lake_reservoir"] == "true" else "river"
+    worst = 1
+    for limit in limits:
+        if limit["water_body"] != body:
+            continue
+        value = sample.values[limit["parameter"]]
+        bounds = [float(limit[f"class_{i}"]) for i in range(1, 6)]
+        if limit["direction"] == "min":
+            rank = next((i + 1 for i, b in enumerate(bounds) if value >= b), 6)
+        else:
+            rank = next((i + 1 for i, b in enumerate(bounds) if value <= b), 6)
+        worst = max(worst, rank)
+    return ROMAN[worst - 1]
+
+
+def _measured(rng: random.Random, factor: str, value: float) -> str:
+    """A result as reported: below the detection limit in one of the usual spellings."""
+    limit = DETECTION_LIMITS[factor]
+    if value >= limit:
+        return f"{value:.{DECIMALS[factor]}f}"
+    return rng.choice(("未检出", "ND", f"<{limit:g}", f"{limit:g}L"))
+
+
+def _row(rng: random.Random, sample: Sample, limits: Sequence[Mapping[str, str]]) -> dict:
+    section = sample.section
+    row: dict[str, Any] = {
+        "section_code": section["section_code"],
+        "section_name": rng.choice((section["section_name"], section["aliases"].split("|")[0])),
+        "river": section["river"],
+        "sampled_on": sample.on.isoformat(),
+        "water_temp": f"{sample.water_temp:.1f}",
+        "dissolved_oxygen": f"{sample.values['dissolved_oxygen']:.2f}",
+        "delivered_class": _class_label(sample, limits),
+        "remarks": "",
+    }
+    for factor in FACTORS:
+        row[factor] = _measured(rng, factor, sample.values[factor])
+    return row
+
+
+def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], day: dt.date) -> None:
+    """Exactly one contract violation per erroneous row (duplicate_key is a second row)."""
+    if kind == "missing_value":
+        row[rng.choice(("cod", "nh3n", "tp", "dissolved_oxygen"))] = ""
+    elif kind == "negative_concentration":
+        factor = rng.choice(("cod", "nh3n", "tp"))
+        row[factor] = f"-{rng.uniform(0.1, 5):.{DECIMALS[factor]}f}"
+    elif kind == "do_above_20":
+        row["dissolved_oxygen"] = f"{rng.uniform(25, 90):.1f}"  # a decimal point lost
+    elif kind == "unknown_section":
+        row["section_code"] = row["section_name"] = rng.choice(UNKNOWN_SECTIONS)
+    elif kind == "outside_period":
+        # a sample of the month before, left in this month's report
+        row["sampled_on"] = (day.replace(day=1) - dt.timedelta(days=rng.randint(1, 10))).isoformat()
+    else:  # pragma: no cover - ERROR_KINDS and this function change together
+        raise ValueError(kind)
+
+
+def _forgotten_sample(rng: random.Random, samples: Sequence[Sample]) -> Sample:
+    """A 补测 sample left out of the first file: a section's extra sampling day in the month,
+    on a day it has no sample yet."""
+    base = rng.choice(samples)
+    taken = {s.on for s in samples if s.section is base.section}
+    free = [d for d in working_days(base.on.year, base.on.month) if d not in taken]
+    day = rng.choice(free or [base.on])
+    return _sample(rng, base.section, _profiles()[base.section["section_code"]], day)
+
+
+def delivered_at(year: int, month: int, day: int = DELIVERY_DAY) -> dt.datetime:
+    """When a month's results are delivered (naive Beijing time): `day` of the next month."""
+    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return dt.datetime(next_year, next_month, day, 10, 0)
+
+
+def _xlsx_value(name: str, value: Any) -> Any:
+    """Numbers are numbers in the station's workbook; 未检出 and dates stay as typed."""
+    if name == "sampled_on":
+        return dt.date.fromisoformat(value)
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def _write(path: Path, fmt: str, title: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    if fmt == "xlsx":
+        header = [cell for _, cell in XLSX_HEADER]
+        table = [
+            [number if name == "_no" else _xlsx_value(name, row[name]) for name, _ in XLSX_HEADER]
+            for number, row in enumerate(rows, start=1)
+        ]
+        write_table_xlsx(path, "地表水监测", title, header, table)
+        return
+    columns = OLD_HEADERS if fmt == "csv-gb18030" else CODE_HEADERS
+    encoding = {"csv-utf8": "utf-8", "csv-bom": "utf-8-sig", "csv-gb18030": "gb18030"}[fmt]
+    table = [[row[name] for name, _ in columns] for row in rows]
+    write_csv(path, [head for _, head in columns], table, encoding)
 
 
 def generate_surface_water(
@@ -15,4 +326,62 @@ def generate_surface_water(
     seed: int = 20151209,
     error_rate: float = 0.01,
 ) -> GenerationSummary:
-    return GenerationSummary(files=(), rows_per_file={}, total_rows=0)
+    """Write `<out_dir>/surface_water/<YYYY-MM>/…地表水监测断面水质月报.{csv,xlsx}` for every
+    month of `years` and of the prior-year baseline, with delivery times as mtimes."""
+    check_arguments(scale, error_rate)
+    sections = load_seed("ref_surface_water_sections")
+    limits = load_seed("ref_gb3838_limits")
+    landing = Path(out_dir) / FEED
+    wanted = sorted(set(years))
+    if wanted and wanted[0] - 1 >= FIRST_MONTH.year:
+        wanted.insert(0, wanted[0] - 1)  # the prior-year baseline
+
+    out = Deliveries(ERROR_KINDS, ("redeliveries", "repeated_deliveries"))
+    for year in wanted:
+        pick = rng_for(seed, FEED, "redelivery", year)
+        corrected_month, repeated_month = pick.sample(range(1, 13), 2)
+        for month in range(1, 13):
+            samples = _samples_of_month(seed, year, month, scale, sections)
+            fmt = file_format(month)
+            rng = rng_for(seed, FEED, "rows", year, month)
+            clean = [_row(rng, sample, limits) for sample in samples]
+            # Errors draw from their own generator: the clean content is the same at any rate.
+            error_rng = rng_for(seed, FEED, "errors", year, month)
+            delivered = []
+            for sample, row in zip(samples, clean, strict=True):
+                row = dict(row)
+                if error_rng.random() < error_rate:
+                    kind = error_rng.choice(ERROR_KINDS)
+                    if kind == "duplicate_key":  # the same sample typed in twice
+                        delivered.append(row)
+                        row = {**row, "nh3n": _measured(error_rng, "nh3n", sample.values["nh3n"])}
+                    else:
+                        _inject_error(error_rng, kind, row, sample.on)
+                    out.errors[kind] += 1
+                delivered.append(row)
+            folder = landing / f"{year}-{month:02d}"
+            ext = "xlsx" if fmt == "xlsx" else "csv"
+            stem = f"廊坊市{year}年{month}月地表水监测断面水质月报"
+            title = f"廊坊市{year}年{month}月地表水监测断面水质监测结果"
+            path = folder / f"{stem}.{ext}"
+            _write(path, fmt, title, delivered)
+            out.add(path, len(delivered), delivered_at(year, month))
+            if month == corrected_month and len(clean) >= 3:
+                fix = rng_for(seed, FEED, "correction", year, month)
+                corrected = [dict(row) for row in clean]
+                changed = fix.choice(corrected)
+                value = float(changed["nh3n"]) if changed["nh3n"][0].isdigit() else 0.1
+                changed["nh3n"] = f"{value * fix.uniform(0.8, 0.95):.3f}"  # 复核后更正
+                corrected.pop(fix.randrange(len(corrected)))  # a sample withdrawn (采样不规范)
+                extra = _forgotten_sample(fix, samples)
+                corrected.append({**_row(fix, extra, limits), "remarks": "补测"})
+                fixed_path = folder / f"{stem}_更正.{ext}"
+                _write(fixed_path, fmt, title + "（更正）", corrected)
+                out.add(fixed_path, len(corrected), delivered_at(year, month, CORRECTION_DAY))
+                out.other["redeliveries"] += 1
+            if month == repeated_month:
+                again = folder / f"{stem}_重发.{ext}"
+                write_atomically(again, path.read_bytes())
+                out.add(again, len(delivered), delivered_at(year, month, REPEAT_DAY))
+                out.other["repeated_deliveries"] += 1
+    return out.summary()
