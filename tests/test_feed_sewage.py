@@ -129,7 +129,7 @@ def _deliveries() -> list[tuple[str, str, list, list, dict]]:
         period = f"2015-{month:02d}"
         day = f"2015-{month:02d}-01"
         rows = month_rows(day, volumes_2015(month), GENERATED_2015)
-        if month == 1:  # the office's workbook: title, 填报单位 line is not needed by the reader
+        if month == 1:  # the office's workbook: a title row over the two-row header
             xlsx_rows = [
                 [dt.date(2015, 1, 1), r[1], r[2], 12 if r[2] else None, r[3], r[4], r[5]]
                 for r in rows
@@ -137,8 +137,7 @@ def _deliveries() -> list[tuple[str, str, list, list, dict]]:
             out.append((period, "1月.xlsx", XLSX_HEADER, xlsx_rows, {"title": "污水处理月报"}))
         elif month == 2:
             gb = [
-                [f"2015年2月{1}日", "处理厂" if r[2] else "排放总量", r[2], r[4], r[5]]
-                for r in rows
+                ["2015年2月1日", "处理厂" if r[2] else "排放总量", r[2], r[4], r[5]] for r in rows
             ]
             out.append((period, "2月.csv", GB_HEADER, gb, {"encoding": "gb18030"}))
         elif month == 3:
@@ -628,7 +627,6 @@ def test_pipeline_kpi_equals_an_independent_calculation(pipeline: Pipeline) -> N
 # ----------------------------------------------------------------- the generator
 
 SCALE = 0.25
-BEIJING = LOCAL_TIME
 
 
 @pytest.fixture(scope="module")
@@ -650,7 +648,8 @@ def test_generator_year_unchanged_by_other_years(generated, tmp_path: Path) -> N
     both = generate_sewage(tmp_path / "both", [2016, 2015], scale=SCALE, error_rate=0.0)
     by_path = {p.relative_to(tmp_path / "both").as_posix(): p for p in both.files}
     assert {p.parent.name[:4] for p in both.files} == {"2014", "2015", "2016"}
-    for path in alone_2015.files:
+    alone_2016 = generate_sewage(tmp_path / "2016", [2016], scale=SCALE, error_rate=0.0)
+    for path in (*alone_2015.files, *alone_2016.files):
         twin = by_path[path.relative_to(path.parents[2]).as_posix()]
         assert twin.read_bytes() == path.read_bytes(), path.name
 
@@ -660,7 +659,7 @@ def test_generator_files_carry_their_delivery_time(generated) -> None:
     for path in summary.files:
         year, month = map(int, path.parent.name.split("-"))
         day = 20 if "_更正" in path.stem else 13 if "_重复报送" in path.stem else 10
-        when = dt.datetime(year + month // 12, month % 12 + 1, day, 9, 30, tzinfo=BEIJING)
+        when = dt.datetime(year + month // 12, month % 12 + 1, day, 9, 30, tzinfo=LOCAL_TIME)
         assert path.stat().st_mtime == when.timestamp(), path.name
         assert path.parent.parent == out / FEED
 

@@ -34,8 +34,9 @@ select
     cast(stat_year as integer) as kpi_year,
     'city' as scope_type,
     '{{ var("city_code") }}' as scope_code,
-    cast(case when generated_total > 0 then counted else 0 end as double) as numerator,
-    cast(generated_total as double) as denominator,
+    -- volumes in 万吨 to four decimals (sums of two-decimal figures, without float noise)
+    cast(case when generated_total > 0 then round(counted, 4) else 0 end as double) as numerator,
+    cast(round(generated_total, 4) as double) as denominator,
     case
         when months_with_generated = 12 and generated_total > 0
             then round(100.0 * counted / generated_total, 4)
