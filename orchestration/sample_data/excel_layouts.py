@@ -25,8 +25,10 @@ def write_table_xlsx(
     title: str | None,
     header: Sequence[HeaderCell],
     rows: Sequence[Sequence[Any]],
+    subtitle: str | None = None,
 ) -> None:
-    """One sheet: an optional merged title row, then a one- or two-row header, then `rows`.
+    """One sheet: an optional merged title row, an optional merged line below it (e.g. a
+    statistics form's 填报单位 line), then a one- or two-row header, then `rows`.
     Dates become date cells shown as yyyy-mm-dd; everything else is written as given."""
     workbook = Workbook()
     sheet = workbook.active
@@ -38,6 +40,10 @@ def write_table_xlsx(
         sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
         line = 2
+    if subtitle:
+        sheet.cell(row=line, column=1, value=subtitle)
+        sheet.merge_cells(start_row=line, start_column=1, end_row=line, end_column=width)
+        line += 1
     two_rows = any(sub is not None for _, sub in header)
     column = 1
     while column <= width:
