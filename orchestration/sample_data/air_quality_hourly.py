@@ -139,7 +139,7 @@ def _iaqi(kind: str, value: float) -> int | None:
 def _station_year(year: int, seed: int, code: str, base: list[float]) -> list[dict[str, float]]:
     """Every hour of the year at one station: the measured pollutants."""
     rng = rng_for(seed, FEED_DIR, "values", year, code)
-    bias = rng.uniform(0.85, 1.15)
+    bias = rng.uniform(0.93, 1.07)
     hours: list[dict[str, float]] = []
     for day_index, level in enumerate(base):
         day = dt.date(year, 1, 1) + dt.timedelta(days=day_index)

@@ -180,12 +180,12 @@ select
                 / prior_year.pm25_annual_mean
     end as pm25_change_pct,
     annual_stats.good_day_ratio - prior_year.good_day_ratio as good_day_ratio_change_pp,
-    concat_ws(
+    nullif(concat_ws(
         '; ',
         case when not annual_stats.pm25_is_valid then 'PM2.5年均值未达HJ 663有效性要求' end,
         case when prior_year.scope_code is null then '无上年数据，同比为空' end,
         case when annual_stats.aqi_days = 0 then '无有效AQI日，优良天数比例为空' end
-    ) as note
+    ), '') as note
 from annual_stats
 left join annual_stats as prior_year
     on
