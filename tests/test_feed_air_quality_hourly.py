@@ -277,13 +277,18 @@ def test_quarantine_reasons_name_the_file_cell_and_pollutant(wh: FeedWarehouse) 
     )
     # 站点_20150101.csv: lines start at row 2, 6 lines an hour (PM2.5, PM10, SO2, NO2, CO, O3)
     assert reasons["D21: PM10: '-5' is below the minimum 0"] == 1  # hour 3, PM10
-    assert reasons["E4: SO2: not a number"] == 1 or any(
-        r.startswith("E4: SO2: ") for r in reasons
-    )  # hour 0, SO2
-    assert any(r.startswith("E12: CO: '999' is above the maximum 150") for r in reasons)
+    assert reasons["E4: SO2: 'abc' is not a number"] == 1  # 1068A, hour 0, SO2
+    assert reasons["E12: CO: '999' is above the maximum 150"] == 1  # 1068A, hour 1, CO
     assert reasons["F1: 站点编码: unknown air station '1099A'"] == 24
-    assert any("outside the delivery period 2015-01-02" in r for r in reasons)
-    assert any("duplicate 日期/小时/站点编码 2015-01-02/5/1067A" in r for r in reasons)
+    # 站点_20150102.csv: 24 hours (rows 2–145), hour 5 again (146–151), hour 6 dated the 3rd
+    assert (
+        reasons["A152: 日期 2015-01-03 is outside the delivery period 2015-01-02 of its folder"]
+        == 1
+    )
+    assert (
+        reasons["row 146: duplicate 日期/小时/站点编码 2015-01-02/5/1067A (first at row 32)"] == 1
+    )
+    assert sum(reasons.values()) == 24 + 3 + 2
 
 
 def test_source_row_is_the_first_line_of_the_hour(wh: FeedWarehouse) -> None:
