@@ -124,6 +124,19 @@ class ScheduleSpec:
 
 
 @dataclass(frozen=True)
+class MatrixSpec:
+    """A wide layout (orchestration/ingest/matrix.py): each line holds one variable, named by
+    the `type_headers` column, for one value of the other contract columns read from the line
+    (e.g. date and hour); every further column is one value of `column_is` (its header, e.g. a
+    station code). Reshaped into one record per (line columns, further column) with one
+    contract column per variable in `values` (a type matches a column's headers)."""
+
+    type_headers: tuple[str, ...]
+    column_is: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FeedContract:
     feed: str
     title: str
@@ -136,6 +149,7 @@ class FeedContract:
     empty_values: frozenset[str]
     delivery: DeliverySpec
     schedule: ScheduleSpec | None = None
+    matrix: MatrixSpec | None = None
 
     def column(self, name: str) -> ColumnSpec:
         for column in self.columns:
@@ -155,7 +169,8 @@ class FeedContract:
 
     @property
     def known_headers(self) -> frozenset[str]:
-        return frozenset(h for c in self.columns for h in c.headers)
+        extra = self.matrix.type_headers if self.matrix else ()
+        return frozenset(h for c in self.columns for h in c.headers) | frozenset(extra)
 
 
 def _column(raw: dict[str, Any]) -> ColumnSpec:
@@ -236,6 +251,20 @@ def _schedule(raw: dict[str, Any] | None) -> ScheduleSpec | None:
     )
 
 
+def _matrix(raw: dict[str, Any] | None, names: set[str]) -> MatrixSpec | None:
+    if not raw:
+        return None
+    matrix = MatrixSpec(
+        type_headers=tuple(raw["type_headers"]),
+        column_is=raw["column_is"],
+        values=tuple(raw["values"]),
+    )
+    unknown = ({matrix.column_is} | set(matrix.values)) - names
+    if unknown:
+        raise ContractError(f"matrix: unknown columns {sorted(unknown)}")
+    return matrix
+
+
 def parse_contract(raw: dict[str, Any]) -> FeedContract:
     columns = tuple(_column(c) for c in raw["columns"])
     names = {c.name for c in columns}
@@ -259,6 +288,7 @@ def parse_contract(raw: dict[str, Any]) -> FeedContract:
         empty_values=frozenset(str(v) for v in raw.get("empty_values") or [""]),
         delivery=_delivery(raw.get("delivery") or {}, names, {c.name: c.type for c in columns}),
         schedule=_schedule(raw.get("schedule")),
+        matrix=_matrix(raw.get("matrix"), names),
     )
 
 

@@ -30,6 +30,7 @@ from orchestration.ingest.contract import FeedContract
 from orchestration.ingest.delivery import Slot, slot_of
 from orchestration.ingest.errors import FileRejected
 from orchestration.ingest.file_names import display_path
+from orchestration.ingest.matrix import reshape_matrix
 from orchestration.ingest.readers import read_table
 from orchestration.ingest.validate_rows import (
     BadRow,
@@ -434,6 +435,8 @@ def ingest_file(
         table = read_table(stored, contract.known_headers)
         sheet, encoding = table.sheet, table.encoding
         try:
+            if contract.matrix is not None:  # a wide layout: one record per line key × column
+                table = reshape_matrix(contract, table)
             validated = validate_rows(contract, table, slot)
             good, bad, header_map = validated.good, validated.bad, validated.header_map
         except MissingColumns as missing:

@@ -34,6 +34,8 @@ CellValue = str | int | float | date | datetime | None
 class SourceRow:
     row_number: int  # 1-based, as the user sees it in Excel or a text editor
     values: tuple[CellValue, ...]
+    # where each value sits in the file, when not in this row (a reshaped wide layout)
+    cells: tuple[str | None, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,12 @@ class SourceTable:
     def cell(self, column_index: int, row_number: int) -> str:
         """Spreadsheet-style reference of a cell, e.g. E17."""
         return f"{get_column_letter(column_index + 1)}{row_number}"
+
+    def cell_of(self, row: SourceRow, column_index: int) -> str | None:
+        """The file cell of `row`'s value at `column_index`."""
+        if row.cells is not None:
+            return row.cells[column_index]
+        return self.cell(column_index, row.row_number)
 
 
 def clean_header(value: object) -> str:

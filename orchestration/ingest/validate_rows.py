@@ -164,11 +164,11 @@ def validate_rows(
             if is_empty(raw):
                 values[column.name] = None
                 if column.required:
-                    cell = table.cell(index, row.row_number) if index is not None else None
+                    cell = table.cell_of(row, index) if index is not None else None
                     problems.append(CellProblem(column.name, cell, f"{column.label} is empty"))
                 continue
             value, problem = parsers[column.name](raw)
-            cell = table.cell(index, row.row_number) if index is not None else None
+            cell = table.cell_of(row, index) if index is not None else None
             if problem:
                 problems.append(CellProblem(column.name, cell, f"{column.label}: {problem}"))
             elif column.name == source_column and slot and value != slot.source:
@@ -198,7 +198,7 @@ def validate_rows(
             # a cell that could not be read is reported once, not again as "not filled in"
             if broken is not None and broken not in unreadable:
                 index = mapping.get(broken)
-                cell = table.cell(index, row.row_number) if index is not None else None
+                cell = table.cell_of(row, index) if index is not None else None
                 problems.append(CellProblem(broken, cell, rule.message))
         key = tuple(values[k] for k in contract.key)
         # A row whose key is wholly empty has no key (no check); an empty part of a longer key

@@ -1,11 +1,12 @@
--- STUB of an interface model: the city's daily values derived from the station hourly feed
--- (air_quality_hourly), built by that feed. This stub has the interface's exact columns and no
--- rows, so the daily PM2.5 feed builds on its own; the lead replaces it at merge.
+-- 城市日均PM2.5与AQI（由站点小时数据计算）: INTERFACE read by the air_quality_daily feed's
+-- models; keep the name and the columns.
+
 select
-    cast(null as date) as obs_date,
-    cast(null as double) as pm25,
-    cast(null as integer) as aqi,
-    cast(null as boolean) as is_good_day,
-    cast(null as integer) as stations_valid,
-    cast(null as bigint) as source_rows
-where false
+    obs_date,
+    cast(pm25 as double) as pm25,
+    cast(aqi as integer) as aqi,
+    case when aqi is not null then is_good_day end as is_good_day,
+    cast(stations_valid as integer) as stations_valid,
+    cast(source_rows as bigint) as source_rows
+from {{ ref('int_air_quality__area_daily') }}
+where scope_type = 'city'

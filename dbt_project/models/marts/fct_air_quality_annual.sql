@@ -1,0 +1,3 @@
+-- 空气质量年度评价: annual HJ 663 statistics per station, county and the city.
+
+select * from {{ ref('int_air_quality__annual') }}
