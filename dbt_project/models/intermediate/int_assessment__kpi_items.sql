@@ -1,22 +1,16 @@
 -- 考核得分项 · 指标: one row per scorecard unit, assessment year and KPI it answers for, with the
 -- KPI's status and the share of the item's weight it earns (docs/assessment.md):
---   county scorecard: every county-scope value of a county (fct_kpi_values scope county, shares
---     of city-wide totals excluded: 不考核), plus the county-scope catalogue KPIs it should have
---     reported and has no value for (no data);
+--   county scorecard: every county row of fct_kpi_facts — its computed county values and the
+--     county-scope catalogue KPIs it has no value for (no data) — except shares of city-wide
+--     totals (不考核);
 --   unit scorecard: the city value of every KPI the unit owns (ref_kpi_catalogue.owner_unit_code),
 --     collectives (各县(市、区)政府 …) excluded: they are scored in the county scorecard.
 
 with
 
-kpi_values as (
+facts as (
 
-    select * from {{ ref('fct_kpi_values') }}
-
-),
-
-catalogue as (
-
-    select * from {{ ref('ref_kpi_catalogue') }}
+    select * from {{ ref('fct_kpi_facts') }}
 
 ),
 
@@ -33,104 +27,57 @@ units as (
 
 ),
 
-years as (
-
-    select * from {{ ref('dim_assessment_years') }}
-
-),
-
-county_units as (
-
-    select
-        unit_code,
-        county_code
-    from units
-    where unit_type = 'county_government'
-
-),
-
--- what a county answers for: its own county-scope KPIs, and those owned by all counties
-county_expected as (
+county_items as (
 
     select
         'county' as scorecard,
-        county_units.unit_code,
-        county_units.county_code as scope_code,
-        catalogue.kpi_code,
-        years.assessment_year
-    from catalogue
-    inner join county_units
+        units.unit_code,
+        facts.*
+    from facts
+    inner join units
         on
-            catalogue.owner_unit_code = county_units.unit_code
-            or catalogue.owner_unit_code = 'GXSQZF'
-    cross join years
-    where catalogue.scope = 'county'
-
-    union
-
-    select
-        'county' as scorecard,
-        county_units.unit_code,
-        kpi_values.scope_code,
-        kpi_values.kpi_code,
-        kpi_values.kpi_year as assessment_year
-    from kpi_values
-    inner join county_units on kpi_values.scope_code = county_units.county_code
-    inner join years on kpi_values.kpi_year = years.assessment_year
-    where kpi_values.scope_type = 'county' and kpi_values.status != 'not_assessed'
+            facts.scope_code = units.county_code
+            and units.unit_type = 'county_government'
+    where facts.scope_type = 'county' and facts.status != 'not_assessed'
 
 ),
 
-unit_expected as (
+unit_items as (
 
     select
         'unit' as scorecard,
         units.unit_code,
-        '{{ var("city_code") }}' as scope_code,
-        catalogue.kpi_code,
-        years.assessment_year
-    from catalogue
-    inner join units on catalogue.owner_unit_code = units.unit_code
-    cross join years
+        facts.*
+    from facts
+    inner join units on facts.owner_unit_code = units.unit_code
     where
-        catalogue.scope = 'city'
+        facts.scope_type = 'city'
+        and facts.target_scope = 'city'
         and not units.is_collective
         and units.unit_type != 'county_government'
-
-),
-
-expected as (
-
-    select * from county_expected
-    union all
-    select * from unit_expected
 
 ),
 
 joined as (
 
     select
-        expected.scorecard,
-        expected.unit_code,
-        expected.assessment_year,
-        expected.kpi_code,
-        catalogue.kpi_name,
-        catalogue.comparator,
-        catalogue.source_feed,
-        coalesce(kpi_values.status, 'no_data') as status,
-        kpi_values.actual_value,
-        catalogue.target_value,
+        items.scorecard,
+        items.unit_code,
+        items.assessment_year,
+        items.kpi_code,
+        items.kpi_name,
+        items.comparator,
+        items.source_feed,
+        items.status,
+        items.actual_value,
+        items.target_value,
         coalesce(rubric.weight, 1) as item_weight
-    from expected
-    inner join catalogue on expected.kpi_code = catalogue.kpi_code
-    left join kpi_values
-        on
-            expected.kpi_code = kpi_values.kpi_code
-            and expected.assessment_year = kpi_values.kpi_year
-            and expected.scope_code = kpi_values.scope_code
-            and kpi_values.scope_type
-            = case expected.scorecard when 'unit' then 'city' else 'county' end
-    left join rubric on expected.kpi_code = rubric.item_code
+    from (
+        select * from county_items
+        union all
+        select * from unit_items
+    ) as items
+    left join rubric on items.kpi_code = rubric.item_code
 
 ),
 
