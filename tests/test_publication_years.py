@@ -237,3 +237,36 @@ def test_a_failing_blocking_check_prevents_the_years_publication(isolated_env: P
     assert AssetKey(["marts", "fct_county_scorecard"]) not in materialised
     assert BY_YEAR not in materialised
     assert not settings.published_path().exists()
+
+
+def test_the_january_schedule_asks_for_the_year_just_ended() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dagster import build_schedule_context
+
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions()
+    schedule = defs.resolve_schedule_def("assessment_january")
+    assert (schedule.job_name, schedule.execution_timezone) == (
+        "publish_assessment",
+        "Asia/Shanghai",
+    )
+    tick = datetime(2027, 1, 28, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with DagsterInstance.ephemeral() as instance:
+        context = build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=tick,
+            repository_def=defs.get_repository_def(),
+        )
+        [request] = schedule.evaluate_tick(context).run_requests or []
+    assert request.partition_key == "2026"
+    job = defs.resolve_job_def("publish_assessment")
+    assert "2026" in job.partitions_def.get_partition_keys(current_time=tick)
+    # the job holds the gates and the marts; refresh_all publishes through the other asset
+    checks = {k.name for k in job.asset_layer.asset_graph.asset_check_keys}
+    assert "gx_stg_raw__spot_checks" in checks
+    assert AssetKey(["marts", "fct_assessment_items"]) in job.asset_layer.executable_asset_keys
+    refresh_all = defs.resolve_job_def("refresh_all").asset_layer.executable_asset_keys
+    assert BY_YEAR not in refresh_all and AssetKey(["published", "assessment"]) in refresh_all
