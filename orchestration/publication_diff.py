@@ -133,17 +133,20 @@ def diff_markdown(
         order by table_name, change, row_key, column_name limit ?""",
         [year, version, first_rows],
     ).fetchall()
-    total = sum(sum(c[:3]) for c in counts.values())
+    total = sum(added + removed + cells for added, removed, _, cells in counts.values())
     if not rows:
         return "\n".join([*lines, "", "No row differs."])
     lines += [
         "",
-        f"First {len(rows)} differences:",
+        f"{len(rows)} of {total} differences:",
         "",
         "| table | row | change | column | old | new |",
         "|---|---|---|---|---|---|",
         *(f"| {' | '.join(_cell(v) for v in row)} |" for row in rows),
     ]
-    if total:
-        lines.append(f"\n`lq diff --year {year} --version {version}` lists them all.")
+    if len(rows) < total:
+        lines.append(
+            f"\nAll of them: table publication_diffs, or "
+            f"`lq diff --year {year} --version {version} --limit {total}`."
+        )
     return "\n".join(lines)

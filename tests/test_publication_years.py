@@ -4,6 +4,7 @@ the quality gate in front of it."""
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,14 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.cli import main as lq_main
-from orchestration.publish import TABLE_NAMES, parquet_dir, publish_year, publish_years
+from orchestration.publish import (
+    PUBLISHED_TABLES,
+    TABLE_NAMES,
+    parquet_dir,
+    publish_year,
+    publish_years,
+)
+from tests.conftest import Pipeline
 from tests.published_warehouse import make_warehouse, query
 
 BY_YEAR = AssetKey(["published", "assessment_by_year"])
@@ -270,3 +278,22 @@ def test_the_january_schedule_asks_for_the_year_just_ended() -> None:
     assert AssetKey(["marts", "fct_assessment_items"]) in job.asset_layer.executable_asset_keys
     refresh_all = defs.resolve_job_def("refresh_all").asset_layer.executable_asset_keys
     assert BY_YEAR not in refresh_all and AssetKey(["published", "assessment"]) in refresh_all
+
+
+def test_refresh_all_publishes_every_sample_year_and_marks_the_yearly_partitions(
+    pipeline: Pipeline,
+) -> None:
+    counts = query(
+        pipeline.published, "select assessment_year, version, row_counts from publications"
+    )
+    assert [(year, version) for year, version, _ in counts] == [(2015, 1), (2016, 1)]
+    for year, _, row_counts in counts:
+        published = json.loads(row_counts)
+        for table in PUBLISHED_TABLES:
+            [(rows,)] = query(
+                pipeline.warehouse,
+                f"select count(*) from {table.source} where {table.year_column} = {year}",
+            )
+            assert published[table.name] == rows > 0, (year, table.name)
+    events = pipeline.result.get_asset_materialization_events()
+    assert {e.partition for e in events if e.asset_key == BY_YEAR} == {"2015", "2016"}

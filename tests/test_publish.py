@@ -67,3 +67,14 @@ def test_a_column_added_to_the_mart_leaves_earlier_versions_untouched(tmp_path: 
         "where table_name = 'city_targets'",
     )
     assert changes == [("changed", "period_rule", None, "annual")]
+
+
+def test_a_file_of_global_versions_is_kept_beside_the_per_year_file(tmp_path: Path) -> None:
+    published = tmp_path / "assessment.duckdb"
+    with duckdb.connect(str(published)) as conn:  # the layout before per-year versions
+        conn.execute("create table publications as select 1 as version, 'x' as content_sha256")
+    kept = published.read_bytes()
+    warehouse = make_warehouse(tmp_path / "wh.duckdb")
+    assert publish_year(warehouse, published, 2015).version == 1
+    assert (tmp_path / "assessment.global-versions.duckdb").read_bytes() == kept
+    assert query(published, "select assessment_year, version from publications") == [(2015, 1)]

@@ -17,6 +17,7 @@ from pathlib import Path
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     BackfillPolicy,
     MaterializeResult,
     MetadataValue,
@@ -70,6 +71,9 @@ def _metadata(results: list[YearPublication], published: Path) -> dict[str, obje
         ]
     return {
         "years": MetadataValue.json([r.assessment_year for r in results]),
+        "versions_by_year": MetadataValue.json(
+            {str(r.assessment_year): r.version for r in results}
+        ),
         "new_versions": MetadataValue.json(
             {str(r.assessment_year): r.version for r in results if r.created}
         ),
@@ -118,4 +122,18 @@ def published_assessment_by_year(
 def published_assessment(
     context: AssetExecutionContext, duckdb: DuckDBResource
 ) -> MaterializeResult:
-    return _publish(context, Path(duckdb.database), None)
+    result = _publish(context, Path(duckdb.database), None)
+    # The same publication, seen per year: the yearly asset's partitions show what is published
+    # (a year in progress is no partition yet).
+    partitions = set(ASSESSMENT_YEARS.get_partition_keys())
+    versions = result.metadata["versions_by_year"].value
+    for year, version in versions.items():
+        if year in partitions:
+            context.log_event(
+                AssetMaterialization(
+                    asset_key=PUBLISHED_BY_YEAR_KEY,
+                    partition=year,
+                    metadata={"version": version, "published_by": "refresh_all"},
+                )
+            )
+    return result
