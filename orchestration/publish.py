@@ -279,9 +279,12 @@ def _insert_version(
             previous,
         ],
     )
-    conn.executemany(
-        "insert into publication_inputs values (?, ?, ?, ?, ?)",
-        [(year, version, *row) for row in inputs.files],
+    # one statement (executemany costs ≈ 1 ms a row: seconds for a year of files)
+    sources, files, digests = ([row[i] for row in inputs.files] for i in range(3))
+    conn.execute(
+        "insert into publication_inputs select ?, ?, unnest(?::varchar[]), "
+        "unnest(?::varchar[]), unnest(?::varchar[])",
+        [year, version, sources, files, digests],
     )
     if previous is not None:
         for table in PUBLISHED_TABLES:

@@ -295,5 +295,17 @@ def test_refresh_all_publishes_every_sample_year_and_marks_the_yearly_partitions
                 f"select count(*) from {table.source} where {table.year_column} = {year}",
             )
             assert published[table.name] == rows > 0, (year, table.name)
+    # the inputs: every loaded file and accepted workbook, by content
+    [(delivered,)] = query(
+        pipeline.warehouse,
+        "select (select count(*) from raw.ingested_files where status = 'loaded') + "
+        "(select count(*) from raw.submission_versions where status = 'accepted')",
+    )
+    inputs = query(
+        pipeline.published,
+        "select p.input_files, count(i.sha256) from publications p join publication_inputs i "
+        "using (assessment_year, version) group by all",
+    )
+    assert inputs == [(delivered, delivered)] and delivered > 0
     events = pipeline.result.get_asset_materialization_events()
     assert {e.partition for e in events if e.asset_key == BY_YEAR} == {"2015", "2016"}
