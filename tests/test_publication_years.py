@@ -304,8 +304,8 @@ def test_refresh_all_publishes_every_sample_year_and_marks_the_yearly_partitions
     inputs = query(
         pipeline.published,
         "select p.input_files, count(i.sha256) from publications p join publication_inputs i "
-        "using (assessment_year, version) group by all",
+        "using (assessment_year, version) group by p.assessment_year, p.version, p.input_files",
     )
-    assert inputs == [(delivered, delivered)] and delivered > 0
+    assert set(inputs) == {(delivered, delivered)} and delivered > 0
     events = pipeline.result.get_asset_materialization_events()
     assert {e.partition for e in events if e.asset_key == BY_YEAR} == {"2015", "2016"}
