@@ -1,6 +1,9 @@
 """`lq`: read the platform's results from the command line.
 
 lq kpis [--year 2015] [--all]   city targets from the published file (read-only)
+lq publications [--year 2015]   published versions per assessment year, with their hashes
+lq diff --year 2016 [--version 2]
+                                what changed in a version against the one before
 lq files                        per-file reconciliation from the working warehouse
 lq quarantine [--limit 20]      quarantined rows with their reasons
 lq submissions [--unit SZJJ] [--period 2015Y] [--status returned]
@@ -75,15 +78,19 @@ def cmd_kpis(args: argparse.Namespace) -> str:
     _, summary = _query(
         published,
         """
-        select (select max(version) from publications), count(distinct kpi_code),
+        select (select string_agg(assessment_year || ' v' || version, ', '
+                                  order by assessment_year)
+                from (select assessment_year, max(version) as version
+                      from publications group by assessment_year)),
+               count(distinct kpi_code),
                count(*) filter (where status = 'met'), count(*) filter (where status = 'not_met'),
                count(*) filter (where status = 'no_data')
         from city_targets_latest""",
     )
-    version, kpis, met, not_met, no_data = summary[0]
+    versions, kpis, met, not_met, no_data = summary[0]
     hint = "" if args.all else " (--all lists the KPIs without data)"
     return (
-        f"全市目标完成情况 — published version {version} ({published})\n"
+        f"全市目标完成情况 — published versions {versions} ({published})\n"
         f"{format_table(headers, rows)}\n\n"
         f"catalogue KPIs: {kpis}; KPI-years met {met}, not met {not_met}, no data {no_data}{hint}"
     )
@@ -109,6 +116,36 @@ def cmd_counties(args: argparse.Namespace) -> str:
         params,
     )
     return f"各县(市、区)指标值 ({settings.published_path()})\n{format_table(headers, rows)}"
+
+
+def cmd_publications(args: argparse.Namespace) -> str:
+    where, params = ("where assessment_year = ?", [args.year]) if args.year else ("", [])
+    headers, rows = _query(
+        settings.published_path(),
+        f"""
+        select assessment_year as 年度, version as 版本, published_at as 发布时间UTC,
+               previous_version as 对比版本, row_counts as 行数, input_files as 输入文件,
+               left(content_sha256, 12) as content, left(input_files_sha256, 12) as inputs,
+               left(rubric_sha256, 12) as rubric, left(dbt_project_sha256, 12) as dbt
+        from publications {where} order by assessment_year, version""",
+        params,
+    )
+    return f"发布版本 ({settings.published_path()})\n{format_table(headers, rows)}"
+
+
+def cmd_diff(args: argparse.Namespace) -> str:
+    from orchestration.publication_diff import diff_markdown
+    from orchestration.publish import TABLE_NAMES
+
+    published = settings.published_path()
+    _, latest = _query(
+        published, "select max(version) from publications where assessment_year = ?", [args.year]
+    )
+    version = args.version or latest[0][0]
+    if version is None:
+        raise SystemExit(f"{args.year} has no published version in {published}")
+    with duckdb.connect(str(published), read_only=True) as conn:
+        return diff_markdown(conn, args.year, version, TABLE_NAMES, first_rows=args.limit)
 
 
 def cmd_files(_: argparse.Namespace) -> str:
@@ -199,6 +236,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     counties.add_argument("--year", type=int)
     counties.add_argument("--kpi", help="a kpi_code, e.g. MFG_PASS_RATE")
     counties.set_defaults(run=cmd_counties)
+    publications = sub.add_parser("publications", help="published versions per year")
+    publications.add_argument("--year", type=int)
+    publications.set_defaults(run=cmd_publications)
+    diff = sub.add_parser("diff", help="what a published version changed")
+    diff.add_argument("--year", type=int, required=True)
+    diff.add_argument("--version", type=int, help="default: the year's latest version")
+    diff.add_argument("--limit", type=int, default=50, help="differences listed (default 50)")
+    diff.set_defaults(run=cmd_diff)
     sub.add_parser("files", help="per-file reconciliation").set_defaults(run=cmd_files)
     quarantine = sub.add_parser("quarantine", help="quarantined rows")
     quarantine.add_argument("--limit", type=int, default=20)

@@ -6,14 +6,16 @@ from dagster import AssetKey, Definitions
 
 from orchestration.assets.dbt_models import DBT_ASSETS
 from orchestration.assets.ingestion import build_ingestion_asset, ingestion_log_specs
-from orchestration.assets.publication import published_assessment
+from orchestration.assets.publication import published_assessment, published_assessment_by_year
 from orchestration.assets.submissions import SUBMISSION_KEYS, raw_submissions, submission_templates
 from orchestration.checks.gx_checks import GX_CHECKS
 from orchestration.ingest.contract import feed_names
 from orchestration.jobs import (
+    assessment_january_schedule,
     daily_refresh_schedule,
     feed_job,
     feed_schedule,
+    publish_assessment_job,
     refresh_all_job,
     submission_intake_job,
     submission_templates_job,
@@ -36,15 +38,21 @@ def build_definitions() -> Definitions:
             *ingestion_log_specs([*(AssetKey(["raw", f]) for f in FEEDS), SUBMISSION_KEYS[0]]),
             *DBT_ASSETS,
             published_assessment,
+            published_assessment_by_year,
         ],
         asset_checks=GX_CHECKS,
         jobs=[
             refresh_all_job,
+            publish_assessment_job,
             submission_intake_job,
             submission_templates_job,
             *feed_jobs.values(),
         ],
-        schedules=[daily_refresh_schedule, *(s for s in feed_schedules if s is not None)],
+        schedules=[
+            daily_refresh_schedule,
+            assessment_january_schedule,
+            *(s for s in feed_schedules if s is not None),
+        ],
         sensors=[submission_sensor],
         resources=build_resources(),
     )

@@ -1,133 +1,408 @@
-"""Publish assessment tables into the bureau's read-only DuckDB file, as immutable versions.
+"""Publish the assessment into the bureau's read-only DuckDB file, as immutable versions per
+assessment year (docs/bureau-guide.md).
 
-The published file is never opened for writing in place: each publication builds a new file
-beside it (copying every earlier version) and atomically renames it over the old one. Readers
-holding the old file keep reading it undisturbed; the pipeline never waits for a reader."""
+A year gets version N+1 when its rows differ from its version N; otherwise nothing new is
+published. The published file is never opened for writing in place: each publication builds a
+new file beside it (copying every earlier version), checks that every earlier version still
+hashes as recorded, and atomically renames it over the old one. Readers holding the old file
+keep reading it undisturbed; the pipeline never waits for a reader. Each new version is also
+written once as Parquet (`parquet/assessment_year=Y/version=N/<table>.parquet`)."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-# Working-warehouse table → published table name.
-PUBLISHED_TABLES = {
-    "marts.fct_city_targets": "city_targets",
-    "marts.fct_kpi_values": "kpi_values",  # per year and scope: city and each county
-}
+from orchestration.publication_diff import DIFF_DDL, insert_diff
+from orchestration.publication_inputs import PublicationInputs, publication_inputs
 
 
 @dataclass(frozen=True)
-class PublishResult:
+class PublishedTable:
+    name: str  # in the published file
+    source: str  # the working mart
+    year_column: str  # the mart's year column; published as assessment_year
+    key: tuple[str, ...]  # what identifies a row within a year (diffs)
+
+    def rows_of(self, year: int, schema: str = "") -> str:
+        """The mart's rows of one year, with an assessment_year column."""
+        year_column = (
+            ""
+            if self.year_column == "assessment_year"
+            else (f"cast({self.year_column} as integer) as assessment_year, ")
+        )
+        return f"select {year_column}* from {schema}{self.source} where {self.year_column} = {year}"
+
+
+PUBLISHED_TABLES = (
+    PublishedTable("city_targets", "marts.fct_city_targets", "assessment_year", ("kpi_code",)),
+    # per KPI and scope: the city and each county
+    PublishedTable(
+        "kpi_values", "marts.fct_kpi_values", "kpi_year", ("kpi_code", "scope_type", "scope_code")
+    ),
+    PublishedTable(
+        "county_scorecard", "marts.fct_county_scorecard", "assessment_year", ("unit_code",)
+    ),
+    PublishedTable("unit_scorecard", "marts.fct_unit_scorecard", "assessment_year", ("unit_code",)),
+    PublishedTable(
+        "assessment_items",
+        "marts.fct_assessment_items",
+        "assessment_year",
+        ("scorecard", "unit_code", "component", "item_code"),
+    ),
+)
+TABLE_NAMES = tuple(t.name for t in PUBLISHED_TABLES)
+
+PUBLICATIONS_DDL = """
+create table publications (
+    assessment_year integer not null,
+    version integer not null,
+    published_at timestamp not null,        -- UTC
+    content_sha256 varchar not null,        -- over the tables' hashes, in TABLE_NAMES order
+    row_counts json not null,               -- {"city_targets": 40, ...}
+    table_sha256 json not null,             -- {"city_targets": "…", ...}
+    table_columns json not null,            -- the columns each table hash covers, in order
+    input_files integer not null,           -- delivered files the warehouse was built from
+    input_files_sha256 varchar not null,    -- over publication_inputs of this version
+    seeds_sha256 varchar not null,
+    rubric_sha256 varchar not null,
+    dbt_project_sha256 varchar not null,
+    previous_version integer,               -- the version the diff compares against
+    primary key (assessment_year, version)
+)"""
+
+INPUTS_DDL = """
+create table publication_inputs (
+    assessment_year integer not null,
+    version integer not null,
+    source varchar not null,                -- the feed, or 'submissions'
+    source_file varchar not null,
+    sha256 varchar not null
+)"""
+
+
+@dataclass(frozen=True)
+class YearPublication:
+    assessment_year: int
     version: int
-    created: bool  # False when the content equals the latest version: nothing new published
+    created: bool  # False when the content equals the year's latest version
     content_sha256: str
-    inputs_sha256: str
     rows: dict[str, int]
-    path: Path
 
 
-def _table_hash(conn: duckdb.DuckDBPyConnection, query: str) -> tuple[str, int]:
-    """sha256 and row count of a query's rows, computed in DuckDB: every row as text, in a
-    canonical order, so the same content always hashes the same."""
+@dataclass(frozen=True)
+class _YearContent:
+    content_sha256: str
+    hashes: dict[str, str]
+    rows: dict[str, int]
+    columns: dict[str, list[str]]
+
+
+def _q(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def rows_sha256(
+    conn: duckdb.DuckDBPyConnection, columns: Sequence[str], query: str
+) -> tuple[str, int]:
+    """sha256 and row count of a query's rows over `columns`, computed in DuckDB: every row as
+    text (names and values), in a canonical order, so the same content always hashes the same."""
+    selected = ", ".join(_q(c) for c in columns)
     digest, rows = conn.execute(
         "select sha256(coalesce(string_agg(line, chr(10) order by line), '')), count(*) "
-        f"from (select cast(t as varchar) as line from ({query}) as t)"
+        f"from (select cast(t as varchar) as line from (select {selected} from ({query})) as t)"
     ).fetchall()[0]
     return digest, rows
 
 
-def _add_new_columns(conn: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
-    """Columns the working table has and the published history lacks (the mart evolved)."""
-    have = {row[0] for row in conn.execute(f"describe {target}").fetchall()}
-    for column, column_type, *_ in conn.execute(f"describe {source}").fetchall():
-        if column not in have:
-            conn.execute(f'alter table {target} add column "{column}" {column_type}')
+def _content_sha256(hashes: dict[str, str]) -> str:
+    text = "".join(f"{name}:{hashes[name]}\n" for name in TABLE_NAMES)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _latest(published: Path) -> tuple[int, str | None]:
+def _year_content(conn: duckdb.DuckDBPyConnection, year: int) -> _YearContent:
+    hashes, rows, columns = {}, {}, {}
+    for table in PUBLISHED_TABLES:
+        query = table.rows_of(year)
+        columns[table.name] = [r[0] for r in conn.execute(f"describe {query}").fetchall()]
+        hashes[table.name], rows[table.name] = rows_sha256(conn, columns[table.name], query)
+    return _YearContent(_content_sha256(hashes), hashes, rows, columns)
+
+
+def _version_query(table: str, year: int, version: int) -> str:
+    return (
+        f"select * from {table} where assessment_year = {year} and publication_version = {version}"
+    )
+
+
+def verify_versions(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every recorded version's tables, hashed again: the problems (none when intact)."""
+    problems = []
+    for year, version, hashes, counts, columns in conn.execute(
+        "select assessment_year, version, table_sha256, row_counts, table_columns "
+        "from publications order by 1, 2"
+    ).fetchall():
+        hashes, counts, columns = json.loads(hashes), json.loads(counts), json.loads(columns)
+        for name, recorded in hashes.items():
+            digest, rows = rows_sha256(conn, columns[name], _version_query(name, year, version))
+            if (digest, rows) != (recorded, counts[name]):
+                problems.append(f"{year} version {version} {name}: {rows} rows, hash {digest}")
+    return problems
+
+
+@contextmanager
+def _writer_lock(published: Path) -> Iterator[None]:
+    """One publisher at a time, also outside Dagster's pool (a CLI or benchmark run): two
+    builds beside the file would otherwise both rename, and the first one's version be lost.
+    Readers never take it."""
+    lock = published.with_name(f".{published.name}.lock")
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _set_aside_global_versions(published: Path) -> None:
+    """A file from before per-year versions (one global version sequence) is kept, unchanged,
+    beside the new one; the per-year history starts fresh."""
     if not published.exists():
-        return 0, None
+        return
     with duckdb.connect(str(published), read_only=True) as conn:
-        row = conn.execute(
-            "select version, content_sha256 from publications order by version desc limit 1"
+        columns = {r[0] for r in conn.execute("describe publications").fetchall()}
+    if "assessment_year" not in columns:
+        os.replace(published, published.with_name(f"{published.stem}.global-versions.duckdb"))
+
+
+def _latest_versions(published: Path) -> dict[int, tuple[int, str]]:
+    if not published.exists():
+        return {}
+    with duckdb.connect(str(published), read_only=True) as conn:
+        rows = conn.execute(
+            "select assessment_year, version, content_sha256 from publications "
+            "qualify version = max(version) over (partition by assessment_year)"
         ).fetchall()
-    return (row[0][0], row[0][1]) if row else (0, None)
+    return {year: (version, digest) for year, version, digest in rows}
 
 
-def publish(warehouse: Path, published: Path) -> PublishResult:
-    with duckdb.connect(str(warehouse), read_only=True) as source:
-        hashes = {
-            table: _table_hash(source, f"select * from {table}") for table in PUBLISHED_TABLES
-        }
-        # the delivered files the warehouse was built from
-        inputs_sha256, _ = _table_hash(
-            source, "select feed, sha256 from raw.ingested_files where status = 'loaded'"
+def assessment_years(warehouse: Path) -> list[int]:
+    """The years the warehouse has an assessment for (dim_assessment_years)."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                "select assessment_year from marts.dim_assessment_years order by 1"
+            ).fetchall()
+        ]
+
+
+def _add_new_columns(conn: duckdb.DuckDBPyConnection, query: str, target: str) -> None:
+    """Columns the mart has and the published history lacks (the mart evolved). Earlier
+    versions read NULL there; their hashes cover only the columns they were published with."""
+    have = {row[0] for row in conn.execute(f"describe {target}").fetchall()}
+    for column, column_type, *_ in conn.execute(f"describe {query}").fetchall():
+        if column not in have:
+            conn.execute(f"alter table {target} add column {_q(column)} {column_type}")
+
+
+def _copy_history(conn: duckdb.DuckDBPyConnection, published: Path) -> None:
+    if not published.exists():
+        conn.execute(PUBLICATIONS_DDL)
+        conn.execute(INPUTS_DDL)
+        conn.execute(DIFF_DDL)
+        return
+    conn.execute(f"attach '{published}' as previous (read_only)")
+    earlier = {
+        r[0]
+        for r in conn.execute(
+            "select table_name from duckdb_tables() where database_name = 'previous'"
+        ).fetchall()
+    }
+    # A table added to the publication later starts without earlier versions.
+    for name in sorted(earlier):
+        conn.execute(f"create table {name} as select * from previous.{name}")
+    conn.execute("detach previous")
+
+
+def _insert_version(
+    conn: duckdb.DuckDBPyConnection,
+    year: int,
+    version: int,
+    previous: int | None,
+    content: _YearContent,
+    inputs: PublicationInputs,
+    published_at: datetime,
+) -> None:
+    for table in PUBLISHED_TABLES:
+        query = table.rows_of(year, "working.")
+        conn.execute(
+            f"create table if not exists {table.name} as "
+            f"select 0 as publication_version, * from ({query}) limit 0"
         )
-    content_sha256 = hashlib.sha256("".join(h for h, _ in hashes.values()).encode()).hexdigest()
-    rows = {PUBLISHED_TABLES[t]: n for t, (_, n) in hashes.items()}
-    latest_version, latest_hash = _latest(published)
-    if latest_hash == content_sha256:
-        return PublishResult(latest_version, False, content_sha256, inputs_sha256, rows, published)
+        _add_new_columns(conn, query, table.name)
+        # By name: a column the mart gained is NULL in earlier versions, never shifted.
+        conn.execute(
+            f"insert into {table.name} by name select {version} as publication_version, * "
+            f"from ({query})"
+        )
+        stored = rows_sha256(
+            conn, content.columns[table.name], _version_query(table.name, year, version)
+        )
+        if stored != (content.hashes[table.name], content.rows[table.name]):
+            raise RuntimeError(f"{table.name} {year}: the stored rows differ from the mart's")
+    conn.execute(
+        "insert into publications values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            year,
+            version,
+            published_at,
+            content.content_sha256,
+            json.dumps(content.rows),
+            json.dumps(content.hashes),
+            json.dumps(content.columns, ensure_ascii=False),
+            len(inputs.files),
+            inputs.files_sha256,
+            inputs.seeds_sha256,
+            inputs.rubric_sha256,
+            inputs.dbt_project_sha256,
+            previous,
+        ],
+    )
+    # one statement (executemany costs ≈ 1 ms a row: seconds for a year of files)
+    sources, files, digests = ([row[i] for row in inputs.files] for i in range(3))
+    conn.execute(
+        "insert into publication_inputs select ?, ?, unnest(?::varchar[]), "
+        "unnest(?::varchar[]), unnest(?::varchar[])",
+        [year, version, sources, files, digests],
+    )
+    if previous is not None:
+        for table in PUBLISHED_TABLES:
+            insert_diff(conn, table, year, version, previous)
 
-    version = latest_version + 1
+
+def _create_latest_views(conn: duckdb.DuckDBPyConnection) -> None:
+    for name in TABLE_NAMES:
+        conn.execute(
+            f"create or replace view {name}_latest as select t.* from {name} as t "
+            "join (select assessment_year, max(version) as version from publications "
+            "group by assessment_year) as latest "
+            "on t.assessment_year = latest.assessment_year "
+            "and t.publication_version = latest.version"
+        )
+
+
+def parquet_dir(published: Path, year: int, version: int) -> Path:
+    return published.parent / "parquet" / f"assessment_year={year}" / f"version={version}"
+
+
+def write_missing_parquet(published: Path) -> list[Path]:
+    """Each version's tables, its publications row and its diff as Parquet, written once into
+    a folder of its own (built beside, then renamed); a version with a folder is never
+    written again. Also catches up a version whose Parquet a crash left unwritten."""
+    written = []
+    with duckdb.connect(str(published), read_only=True) as conn:
+        versions = conn.execute("select assessment_year, version from publications").fetchall()
+        for year, version in versions:
+            target = parquet_dir(published, year, version)
+            if target.exists():
+                continue
+            partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            where = f"assessment_year = {year} and version = {version}"
+            queries = {
+                **{n: _version_query(n, year, version) for n in TABLE_NAMES},
+                "publications": f"select * from publications where {where}",
+                "publication_diffs": f"select * from publication_diffs where {where}",
+            }
+            for name, query in queries.items():
+                path = partial / f"{name}.parquet"
+                conn.execute(f"copy ({query}) to '{path}' (format parquet)")
+                path.chmod(0o444)
+            os.replace(partial, target)
+            written.append(target)
+    return written
+
+
+def publish_years(
+    warehouse: Path,
+    published: Path,
+    years: Sequence[int] | None = None,
+    *,
+    on_built: Callable[[], None] | None = None,
+) -> list[YearPublication]:
+    """Publish the given assessment years (default: every year of the warehouse) in one new
+    file. `on_built` runs once the new file is complete, before it replaces the old one."""
     published.parent.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(published):
+        _set_aside_global_versions(published)
+        available = assessment_years(warehouse)
+        years = sorted(set(available if years is None else years))
+        missing = [y for y in years if y not in available]
+        if missing:
+            raise ValueError(
+                f"no assessment for {missing} in {warehouse} (years with one: {available})"
+            )
+        with duckdb.connect(str(warehouse), read_only=True) as source:
+            contents = {year: _year_content(source, year) for year in years}
+            inputs = publication_inputs(source)
+        latest = _latest_versions(published)
+        results, changed = [], []
+        for year in years:
+            version, digest = latest.get(year, (0, None))
+            content = contents[year]
+            created = digest != content.content_sha256
+            if created:
+                changed.append((year, version))
+            results.append(
+                YearPublication(
+                    year, version + created, created, content.content_sha256, content.rows
+                )
+            )
+        if changed:
+            _build_and_swap(warehouse, published, changed, contents, inputs, on_built)
+        write_missing_parquet(published)
+    return results
+
+
+def _build_and_swap(
+    warehouse: Path,
+    published: Path,
+    changed: list[tuple[int, int]],
+    contents: dict[int, _YearContent],
+    inputs: PublicationInputs,
+    on_built: Callable[[], None] | None,
+) -> None:
     partial = published.with_name(f".{published.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
+    published_at = datetime.now(UTC).replace(tzinfo=None)
     with duckdb.connect(str(partial)) as conn:
+        _copy_history(conn, published)
+        problems = verify_versions(conn)
+        if problems:
+            raise RuntimeError(f"published versions changed since publication: {problems}")
         conn.execute(f"attach '{warehouse}' as working (read_only)")
-        if published.exists():
-            conn.execute(f"attach '{published}' as previous (read_only)")
-            conn.execute("create table publications as select * from previous.publications")
-            earlier = {
-                row[0]
-                for row in conn.execute(
-                    "select table_name from duckdb_tables() where database_name = 'previous'"
-                ).fetchall()
-            }
-            # A table added to the publication later starts empty for the earlier versions.
-            for name in set(PUBLISHED_TABLES.values()) & earlier:
-                conn.execute(f"create table {name} as select * from previous.{name}")
-            conn.execute("detach previous")
-        else:
-            conn.execute("""
-                create table publications (
-                    version integer primary key,
-                    published_at timestamp not null,
-                    content_sha256 varchar not null,
-                    inputs_sha256 varchar not null,
-                    row_counts json not null
-                )""")
-        for source_table, name in PUBLISHED_TABLES.items():
-            conn.execute(
-                f"create table if not exists {name} as "
-                f"select 0 as publication_version, * from working.{source_table} limit 0"
-            )
-            _add_new_columns(conn, f"working.{source_table}", name)
-            # By name: a column the mart gained is NULL in earlier versions, never shifted.
-            conn.execute(
-                f"insert into {name} by name "
-                f"select {version} as publication_version, * from working.{source_table}"
-            )
-            conn.execute(
-                f"create or replace view {name}_latest as select * from {name} "
-                f"where publication_version = (select max(version) from publications)"
-            )
-        conn.execute(
-            "insert into publications values (?, ?, ?, ?, ?)",
-            [
-                version,
-                datetime.now(UTC).replace(tzinfo=None),
-                content_sha256,
-                inputs_sha256,
-                json.dumps(rows),
-            ],
-        )
+        for year, latest in changed:
+            previous = latest or None
+            _insert_version(conn, year, latest + 1, previous, contents[year], inputs, published_at)
         conn.execute("detach working")
+        _create_latest_views(conn)
+        if on_built is not None:
+            on_built()
     os.replace(partial, published)
-    return PublishResult(version, True, content_sha256, inputs_sha256, rows, published)
+
+
+def publish_year(warehouse: Path, published: Path, year: int) -> YearPublication:
+    """Publish one assessment year: a new version when its rows changed."""
+    return publish_years(warehouse, published, [year])[0]

@@ -172,9 +172,11 @@ def test_city_targets_list_every_catalogue_kpi_for_every_year(pipeline: Pipeline
     assert without_feed and all(r[2] == "no_data" and r[4] for r in without_feed)
 
 
-def test_published_file_holds_one_version_readable_read_only(pipeline: Pipeline) -> None:
-    versions = _query(pipeline.published, "select version, content_sha256 from publications")
-    assert len(versions) == 1
+def test_published_file_holds_one_version_per_year_readable_read_only(pipeline: Pipeline) -> None:
+    versions = _query(
+        pipeline.published, "select assessment_year, version from publications order by 1"
+    )
+    assert versions == [(2015, 1), (2016, 1)]
     published = _query(pipeline.published, "select count(*) from city_targets_latest")[0][0]
     working = _query(pipeline.warehouse, "select count(*) from marts.fct_city_targets")[0][0]
     assert published == working
@@ -184,7 +186,7 @@ def test_lq_kpis_prints_the_city_targets(pipeline: Pipeline, capsys) -> None:
     assert lq_main(["kpis"]) == 0
     out = capsys.readouterr().out
     assert "制造业产品质量合格率" in out
-    assert "published version 1" in out
+    assert "published versions 2015 v1, 2016 v1" in out
 
 
 def test_lq_counties_lists_every_county_from_the_published_file(pipeline: Pipeline, capsys) -> None:
@@ -218,4 +220,4 @@ def test_rerunning_the_job_adds_nothing_and_publishes_nothing_new(pipeline: Pipe
         if e.asset_key == AssetKey(["raw", "submission_versions"])
     )
     assert intake.materialization.metadata["files_new"].value == 0
-    assert len(_query(pipeline.published, "select * from publications")) == 1
+    assert len(_query(pipeline.published, "select * from publications")) == 2  # one per year
