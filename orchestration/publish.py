@@ -19,6 +19,9 @@ import duckdb
 PUBLISHED_TABLES = {
     "marts.fct_city_targets": "city_targets",
     "marts.fct_kpi_values": "kpi_values",  # per year and scope: city and each county
+    "marts.fct_county_scorecard": "county_scorecard",  # 县(市、区)考核得分
+    "marts.fct_unit_scorecard": "unit_scorecard",  # 市直部门考核得分
+    "marts.fct_assessment_items": "assessment_items",  # 考核得分明细
 }
 
 

@@ -26,6 +26,11 @@ def _warehouse(path: Path, actual: float) -> Path:
             "create or replace table marts.fct_kpi_values as "
             "select 'MFG_PASS_RATE' as kpi_code, '131022' as scope_code"
         )
+        for mart in ("fct_county_scorecard", "fct_unit_scorecard", "fct_assessment_items"):
+            conn.execute(
+                f"create or replace table marts.{mart} as "
+                "select 2015 as assessment_year, 'SZJJ' as unit_code, 90.0 as total_score"
+            )
     return path
 
 
@@ -37,7 +42,13 @@ def test_versions_are_immutable_and_readers_are_never_blocked(tmp_path: Path) ->
     assert (first.version, first.created, first.rows) == (
         1,
         True,
-        {"city_targets": 1, "kpi_values": 1},
+        {
+            "city_targets": 1,
+            "kpi_values": 1,
+            "county_scorecard": 1,
+            "unit_scorecard": 1,
+            "assessment_items": 1,
+        },
     )
     assert publish(warehouse, published).created is False  # same content: nothing new
 

@@ -7,17 +7,18 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.assets.dbt_models import model_key
-from orchestration.publish import publish
+from orchestration.publish import PUBLISHED_TABLES, publish
 from orchestration.resources import DUCKDB_POOL
 
 
 @asset(
     key=AssetKey(["published", "assessment"]),
-    deps=[model_key("fct_city_targets"), model_key("fct_kpi_values")],
+    deps=[model_key(source.removeprefix("marts.")) for source in PUBLISHED_TABLES],
     group_name="publication",
     pool=DUCKDB_POOL,
     kinds={"duckdb"},
-    description="全市目标完成情况 (city_targets) and KPI values per county (kpi_values), published "
+    description="全市目标完成情况 (city_targets), KPI values per county (kpi_values) and the "
+    "assessment scorecards (county_scorecard, unit_scorecard, assessment_items), published "
     "as an immutable version into the bureau's read-only file (LQ_PUBLISHED). Unchanged content "
     "publishes nothing new.",
 )
