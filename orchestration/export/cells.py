@@ -16,7 +16,7 @@ from decimal import Decimal
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
 # Leading characters that make Excel (or a CSV reader) start a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 TEXT_FORMAT = "@"
 REPLACEMENT = "\ufffd"  # for control characters an xlsx cannot hold (XML 1.0)
 
@@ -36,7 +36,10 @@ def put(cell: Cell, value: CellData) -> None:
     if value is None or isinstance(value, bool | int | float | Decimal | dt.date):
         cell.value = value
         return
-    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, str(value))
+    # A bare carriage return does not survive XML (readers turn it into a line feed): write
+    # every line break as the line feed Excel uses.
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, text)
     cell.value = text
     cell.data_type = "s"  # never "f" (formula) or "e" (error), whatever the text
     cell.number_format = TEXT_FORMAT

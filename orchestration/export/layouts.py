@@ -149,7 +149,7 @@ def _scorecard(name: str, table: str, unit_header: str, unit_width: float) -> Sh
         table=table,
         columns=(
             SEQ,
-            Column((unit_header, None), "unit_name", unit_width, "text"),
+            Column((unit_header, None), "unit_short_name", unit_width, "text"),
             Column((GROUP_SCORES, "指标完成情况"), "kpi_score", 12, "score"),
             Column((GROUP_SCORES, "重点任务完成情况"), "task_score", 12, "score"),
             Column((GROUP_SCORES, "按时报送"), "submission_score", 12, "score"),
@@ -164,8 +164,8 @@ def _scorecard(name: str, table: str, unit_header: str, unit_width: float) -> Sh
     )
 
 
-COUNTY_SCORECARD = _scorecard("县(市、区)考核得分", "county_scorecard", "县(市、区)", 16)
-UNIT_SCORECARD = _scorecard("市直部门考核得分", "unit_scorecard", "单位", 30)
+COUNTY_SCORECARD = _scorecard("县(市、区)考核得分", "county_scorecard", "县(市、区)", 14)
+UNIT_SCORECARD = _scorecard("市直部门考核得分", "unit_scorecard", "单位", 22)
 
 _COMPONENT_ORDER = {"kpi": 0, "task": 1, "submission": 2}
 ASSESSMENT_ITEMS = SheetLayout(
