@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from orchestration import settings
 from orchestration.cli import main
 from orchestration.export.cells import REPLACEMENT
-from orchestration.export.layouts import SHEETS
+from orchestration.export.layouts import SHEETS, STATUS_LABELS
 from orchestration.export.published import ExportError, read_assessment
 from orchestration.export.workbook import export_path, export_workbook
 from orchestration.ingest.landing import LOCAL_TIME
@@ -184,6 +184,18 @@ def test_a_version_is_exported_as_published_and_always_to_the_same_bytes(
         read_assessment(published, 2015)
 
 
+def test_the_command_says_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    published = _published(tmp_path / "assessment.duckdb", {1: ["一"]})
+    monkeypatch.setenv("LQ_PUBLISHED", str(published))
+    with pytest.raises(SystemExit, match="version 1 has no assessment year 1999"):
+        main(["export", "--year", "1999"])
+    assert main(["export", "--year", "2016"]) == 0
+    written = settings.exports_dir() / "langfang_assessment_2016_v1.xlsx"
+    assert str(written) in capsys.readouterr().out and written.exists()
+
+
 def test_export_names_are_ascii(tmp_path: Path) -> None:
     path = export_path(tmp_path, 2016, 3)
     assert path.name == "langfang_assessment_2016_v3.xlsx" and path.name.isascii()
@@ -238,6 +250,9 @@ def test_the_export_is_a_government_form(pipeline: Pipeline, exported: Path) -> 
     assert "C3:F3" in {str(r) for r in county.merged_cells.ranges}
     assert county["C3"].value == "考核得分（分）" and county["F4"].value == "总分"
     assert county["C5"].number_format == "0.00"
+    # statuses in Chinese
+    assert {r[8] for r in _data(city)} <= {"达标", "未达标", "暂无数据", "不考核"}
+    assert {r[6] for r in _data(workbook["考核得分明细"])} <= set(STATUS_LABELS.values())
     assert _formula_parts(exported) == []
 
 

@@ -54,7 +54,7 @@ STYLES = {
     "line_right": CellStyle(alignment=RIGHT, border=None),
     "header": CellStyle(font=HEADER_FONT, fill=HEADER_FILL),
     **{
-        f"{kind}": CellStyle(alignment=LEFT if kind == "text" else CENTRE, number_format=fmt)
+        kind: CellStyle(alignment=LEFT if kind == "text" else CENTRE, number_format=fmt)
         for kind, fmt in NUMBER_FORMATS.items()
     },
     "integral": CellStyle(number_format=INTEGRAL_FORMAT),
