@@ -2,7 +2,7 @@
 
 The only module that knows how versions are stored: on this branch every published table has a
 `publication_version` column and a `<table>_latest` view; a publication per assessment year
-changes `_rows_sql` and `_version_of` here, nothing else."""
+changes `_rows`, `_version_of` and `published_years` here, nothing else."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def _version_of(conn: duckdb.DuckDBPyConnection, version: int | None) -> tuple[i
         [version],
     ).fetchone()
     if row is None:
-        raise ExportError(f"no publication version {version}" if version else "nothing published")
+        missing = "nothing published" if version is None else f"no publication version {version}"
+        raise ExportError(missing)
     return row[0], row[1]
 
 
