@@ -10,6 +10,8 @@ lq submissions [--unit SZJJ] [--period 2015Y] [--status returned]
                                 every processed workbook (version) with its status
 lq templates --year 2015 [--period 2015Q1] [--out DIR]
                                 write the blank submission templates
+lq export --year 2016 [--version N] [--out FILE.xlsx]
+                                the year's assessment results as a workbook for the bureau
 """
 
 from __future__ import annotations
@@ -223,6 +225,21 @@ def cmd_templates(args: argparse.Namespace) -> str:
     return f"{len(paths)} templates ({', '.join(periods)}) in {out}"
 
 
+def cmd_export(args: argparse.Namespace) -> str:
+    from orchestration.export.published import ExportError
+    from orchestration.export.workbook import export_workbook
+
+    try:
+        result = export_workbook(settings.published_path(), args.year, args.version, args.out)
+    except ExportError as error:
+        raise SystemExit(str(error)) from None
+    sheets = ", ".join(f"{name} {rows}" for name, rows in result.rows.items())
+    return (
+        f"{result.path} ({result.bytes:,} bytes): {result.year}年度, published version "
+        f"{result.version}; rows per sheet: {sheets}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="lq", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -258,6 +275,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     templates.add_argument("--period", action="append", help="e.g. 2015Q1 (repeatable)")
     templates.add_argument("--out", type=Path, help="folder (default: warehouse/templates)")
     templates.set_defaults(run=cmd_templates)
+    export = sub.add_parser("export", help="the year's assessment results as an Excel workbook")
+    export.add_argument("--year", type=int, required=True, help="assessment year, e.g. 2016")
+    export.add_argument("--version", type=int, help="publication version (default: the latest)")
+    export.add_argument(
+        "--out", type=Path, help="file (default: warehouse/published/exports/<name>.xlsx)"
+    )
+    export.set_defaults(run=cmd_export)
     args = parser.parse_args(argv)
     print(args.run(args))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import AssetKey, Definitions
 
 from orchestration.assets.dbt_models import DBT_ASSETS
+from orchestration.assets.export import assessment_workbook
 from orchestration.assets.ingestion import build_ingestion_asset, ingestion_log_specs
 from orchestration.assets.publication import published_assessment, published_assessment_by_year
 from orchestration.assets.submissions import SUBMISSION_KEYS, raw_submissions, submission_templates
@@ -39,6 +40,7 @@ def build_definitions() -> Definitions:
             *DBT_ASSETS,
             published_assessment,
             published_assessment_by_year,
+            assessment_workbook,
         ],
         asset_checks=GX_CHECKS,
         jobs=[

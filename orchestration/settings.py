@@ -68,6 +68,11 @@ def published_path() -> Path:
     return _path_from_env("LQ_PUBLISHED", data_dir() / "published" / "assessment.duckdb")
 
 
+def exports_dir() -> Path:
+    """Workbooks exported from the published file for the bureau (`lq export`)."""
+    return published_path().parent / "exports"
+
+
 def export_dbt_env() -> None:
     """dbt's profiles.yml reads the warehouse path from the environment."""
     os.environ["LQ_WAREHOUSE"] = str(warehouse_path())

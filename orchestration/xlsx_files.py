@@ -25,11 +25,12 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def workbook_bytes(workbook: Workbook) -> bytes:
-    """The xlsx bytes of a workbook with fixed metadata and zip timestamps, so identical
-    content gives identical bytes (openpyxl otherwise stamps the current time)."""
-    workbook.properties.created = FIXED_TIMESTAMP
-    workbook.properties.modified = FIXED_TIMESTAMP
+def workbook_bytes(workbook: Workbook, stamp: dt.datetime = FIXED_TIMESTAMP) -> bytes:
+    """The xlsx bytes of a workbook with fixed metadata and zip timestamps (`stamp`, e.g. the
+    publication time of what it shows), so identical content gives identical bytes (openpyxl
+    otherwise stamps the current time)."""
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
     raw = io.BytesIO()
     archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)
     ExcelWriter(workbook, archive).save()  # closes the archive
@@ -39,13 +40,13 @@ def workbook_bytes(workbook: Workbook) -> bytes:
         zipfile.ZipFile(stable, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
             target.writestr(entry, source.read(info.filename))
     return stable.getvalue()
 
 
-def save_workbook(path: Path, workbook: Workbook) -> None:
+def save_workbook(path: Path, workbook: Workbook, stamp: dt.datetime = FIXED_TIMESTAMP) -> None:
     """Save a workbook byte-deterministically and atomically."""
-    write_atomically(path, workbook_bytes(workbook))
+    write_atomically(path, workbook_bytes(workbook, stamp))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end on the embedded defaults: set up, generate sample data if raw/ is
-# empty, materialise every asset into warehouse/langfang_quality.duckdb, print the KPI table.
+# empty, materialise every asset into warehouse/langfang_quality.duckdb, print the KPI table
+# and list the exported workbooks.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
@@ -24,3 +25,6 @@ echo
 lq files | tail -n 1
 echo
 lq kpis
+echo
+echo "Workbooks for the statistics bureau (lq export --year YYYY to write one again):"
+ls -1 warehouse/published/exports/*.xlsx

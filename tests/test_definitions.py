@@ -43,7 +43,8 @@ def test_gx_gates_are_blocking_and_guard_the_staged_tables() -> None:
 def test_assets_that_open_the_warehouse_share_the_duckdb_pool() -> None:
     defs = build_definitions()
     graph = defs.resolve_asset_graph()
-    for key in graph.materializable_asset_keys - {AssetKey(["submissions", "templates"])}:
+    readers = {AssetKey(["submissions", "templates"]), AssetKey(["exports", "assessment_workbook"])}
+    for key in graph.materializable_asset_keys - readers:
         node = graph.get(key)
         pools = {op.pool for op in node.assets_def.node_def.iterate_op_defs()}
         assert pools == {"duckdb"}, (key, pools)
@@ -82,6 +83,18 @@ def test_templates_never_open_the_warehouse() -> None:
     node = build_definitions().resolve_asset_graph().get(AssetKey(["submissions", "templates"]))
     assert {op.pool for op in node.assets_def.node_def.iterate_op_defs()} == {None}
     assert not node.assets_def.required_resource_keys - {"io_manager"}
+
+
+def test_the_export_reads_only_the_published_file() -> None:
+    # The bureau's workbook is made from the published file, which is never written in place:
+    # no pool, no warehouse resource, after the publication, and part of refresh_all.
+    defs = build_definitions()
+    key = AssetKey(["exports", "assessment_workbook"])
+    node = defs.resolve_asset_graph().get(key)
+    assert {op.pool for op in node.assets_def.node_def.iterate_op_defs()} == {None}
+    assert not node.assets_def.required_resource_keys - {"io_manager"}
+    assert AssetKey(["published", "assessment"]) in node.parent_keys
+    assert key in defs.resolve_job_def("refresh_all").asset_layer.executable_asset_keys
 
 
 def test_the_submission_sensor_starts_the_intake_job() -> None:

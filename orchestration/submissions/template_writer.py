@@ -17,20 +17,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from copy import copy
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from orchestration.domain.targets import target_text as domain_target_text
 from orchestration.ingest.normalise import EXCEL_EPOCH
 from orchestration.ingest.readers import CellValue
 from orchestration.submissions import layout
@@ -42,33 +39,24 @@ from orchestration.submissions.reporting import (
     UnitForm,
 )
 from orchestration.xlsx_files import save_workbook
+from orchestration.xlsx_forms import (
+    DATE_FORMAT,
+    HEADER_FILL,
+    HEADER_FONT,
+    LEFT,
+    TITLE_FONT,
+    WRAP_TOP,
+    CellStyle,
+    Styler,
+    page_setup,
+)
 
-# Looks: government forms are plain; colour only says "type here" or "not applicable".
-_THIN = Side(style="thin", color="808080")
-BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+# The shared looks (orchestration.xlsx_forms) plus the template's own: colour says "type here"
+# or "not applicable".
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # unlocked cells the unit fills in
 PREFILLED_FILL = PatternFill("solid", fgColor="EDEDED")  # written by the template, locked
 NOT_APPLICABLE_FILL = PatternFill("solid", fgColor="BFBFBF")  # locked, nothing to enter
-TITLE_FONT = Font(name="宋体", bold=True, size=16)
-HEADER_FONT = Font(name="宋体", bold=True, size=11)
-BODY_FONT = Font(name="宋体", size=11)
 HINT_FONT = Font(name="宋体", size=10, color="595959")
-WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-DATE_FORMAT = "yyyy-mm-dd"
-
-
-@dataclass(frozen=True)
-class CellStyle:
-    font: Font = BODY_FONT
-    alignment: Alignment = CENTRE
-    border: Border | None = BORDER
-    fill: PatternFill | None = None
-    locked: bool = True  # only matters on a protected sheet, which every sheet is
-    number_format: str = "General"
-
 
 STYLES = {
     "title": CellStyle(font=TITLE_FONT, border=None),
@@ -89,31 +77,6 @@ STYLES = {
         alignment=LEFT, fill=INPUT_FILL, locked=False, number_format=DATE_FORMAT
     ),
 }
-
-
-class _Styler:
-    """Applies STYLES by name. openpyxl re-hashes every style object on each assignment,
-    which dominated writing time; a cell's style indices (a StyleArray) are copied instead
-    once the workbook has registered a style."""
-
-    def __init__(self) -> None:
-        self._done: dict[str, StyleArray] = {}
-
-    def __call__(self, cell: Cell, name: str) -> None:
-        known = self._done.get(name)
-        if known is not None:
-            cell._style = copy(known)
-            return
-        style = STYLES[name]
-        cell.font = style.font
-        cell.alignment = style.alignment
-        if style.border is not None:
-            cell.border = style.border
-        if style.fill is not None:
-            cell.fill = style.fill
-        cell.protection = Protection(locked=style.locked)
-        cell.number_format = style.number_format
-        self._done[name] = copy(cell._style)
 
 
 # Column widths in Excel units (a CJK character takes about two).
@@ -158,7 +121,7 @@ def build_workbook(form: UnitForm, filled: FilledForm | None = None) -> Workbook
     instructions = workbook.active
     assert instructions is not None  # a new Workbook always has one sheet
     instructions.title = layout.SHEET_INSTRUCTIONS
-    style = _Styler()
+    style = Styler(STYLES)
     _write_instructions(instructions, form, style)
     _write_cover(workbook.create_sheet(layout.SHEET_COVER), form, filled, style)
     _write_tasks(workbook.create_sheet(layout.SHEET_TASKS), form, filled, style)
@@ -180,32 +143,9 @@ def deadline_text(task: TaskLine) -> str:
     return f"{task.deadline.isoformat()}（{wording}）"
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
 def target_text(metric: MetricLine) -> str:
     """The target in a few characters, e.g. ≥ 92, 是, 同比提高."""
-    value = metric.target_value
-    shown = _number(value) if value is not None else ""
-    comparator = metric.comparator
-    if comparator == "is_true":
-        return "是"
-    if comparator == "zero_events":
-        return "0（不发生）"
-    if comparator == "increase_pct_yoy":
-        return f"同比增幅 ≥ {shown}%"
-    if comparator == "increase_pp_yoy":
-        return f"同比提高 ≥ {shown}个百分点"
-    if comparator == "increase_yoy":
-        return "同比提高"
-    if comparator == "decrease_yoy":
-        # A rank improves when its number goes down.
-        return "位次同比提升" if metric.kind == "rank" else "同比降低"
-    symbols = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<", "eq": "="}
-    if comparator in symbols and value is not None:
-        return f"{symbols[comparator]} {shown}"
-    return "见指标定义"
+    return domain_target_text(metric.comparator, metric.target_value, is_rank=metric.kind == "rank")
 
 
 def guidance_text(metric: MetricLine, *, prior_value: bool = False) -> str:
@@ -227,7 +167,7 @@ def guidance_text(metric: MetricLine, *, prior_value: bool = False) -> str:
 # ---------------------------------------------------------------- sheets
 
 
-def _write_instructions(sheet: Worksheet, form: UnitForm, style: _Styler) -> None:
+def _write_instructions(sheet: Worksheet, form: UnitForm, style: Styler) -> None:
     period = form.period
     statuses = "、".join(layout.TASK_STATUSES)
     lines = [
@@ -269,12 +209,12 @@ def _write_instructions(sheet: Worksheet, form: UnitForm, style: _Styler) -> Non
         cell = sheet.cell(row=row, column=1, value=f"{number}. {text}")
         style(cell, "paragraph")
         sheet.row_dimensions[row].height = _height(text, 100)
-    _page_setup(sheet, landscape=False)
+    page_setup(sheet, landscape=False)
     _protect(sheet)
 
 
 def _write_cover(
-    sheet: Worksheet, form: UnitForm, filled: FilledForm | None, style: _Styler
+    sheet: Worksheet, form: UnitForm, filled: FilledForm | None, style: Styler
 ) -> None:
     _title_rows(sheet, form, style, layout.SHEET_COVER, "C", unit_end="B", date_start="C")
     for letter, width in COVER_WIDTHS.items():
@@ -302,12 +242,12 @@ def _write_cover(
         sheet.row_dimensions[spec.row].height = 24
     date_row = next(spec.row for spec in layout.COVER_FIELDS if spec.key == "filled_on")
     _add_validation(sheet, _date_validation("填报日期"), [f"{value_column}{date_row}"])
-    _page_setup(sheet, landscape=False)
+    page_setup(sheet, landscape=False)
     _protect(sheet)
 
 
 def _write_tasks(
-    sheet: Worksheet, form: UnitForm, filled: FilledForm | None, style: _Styler
+    sheet: Worksheet, form: UnitForm, filled: FilledForm | None, style: Styler
 ) -> None:
     columns = layout.TASK_COLUMNS
     _title_rows(
@@ -349,7 +289,7 @@ def _write_tasks(
         _add_validation(sheet, percent, cells("percent_complete"))
         completed = _date_validation("完成日期", f"状态为“{layout.STATUS_COMPLETED}”时必填")
         _add_validation(sheet, completed, cells("completed_on"))
-    _page_setup(sheet, landscape=True)
+    page_setup(sheet, landscape=True)
     _protect(sheet)
 
 
@@ -358,7 +298,7 @@ def _fill_row(
     row: int,
     columns: tuple[layout.Column, ...],
     values: dict[str, CellValue],
-    style: _Styler,
+    style: Styler,
     wrapped_keys: Collection[str],
     widths: Mapping[str, float],
     style_of: Mapping[str, str],
@@ -381,7 +321,7 @@ def _fill_row(
     sheet.row_dimensions[row].height = height
 
 
-def _task_row(sheet: Worksheet, row: int, values: dict[str, CellValue], style: _Styler) -> None:
+def _task_row(sheet: Worksheet, row: int, values: dict[str, CellValue], style: Styler) -> None:
     _fill_row(
         sheet,
         row,
@@ -395,7 +335,7 @@ def _task_row(sheet: Worksheet, row: int, values: dict[str, CellValue], style: _
 
 
 def _write_metrics(
-    sheet: Worksheet, form: UnitForm, filled: FilledForm | None, style: _Styler
+    sheet: Worksheet, form: UnitForm, filled: FilledForm | None, style: Styler
 ) -> None:
     columns = layout.METRIC_COLUMNS
     letter = {spec.key: spec.letter for spec in columns}
@@ -461,7 +401,7 @@ def _write_metrics(
     )
     _explain(prior, "上年数值", "上年度同口径数值，不小于0；比率填百分数，如 8.5 或 8.5%")
     _add_validation(sheet, prior, targets["prior"])
-    _page_setup(sheet, landscape=True)
+    page_setup(sheet, landscape=True)
     _protect(sheet)
 
 
@@ -499,7 +439,7 @@ def _put(cell: Cell, value: CellValue) -> None:
 def _title_rows(
     sheet: Worksheet,
     form: UnitForm,
-    style: _Styler,
+    style: Styler,
     sheet_name: str,
     last: str,
     *,
@@ -524,7 +464,7 @@ def _title_rows(
 
 
 def _header_row(
-    sheet: Worksheet, columns: Sequence[layout.Column], widths: dict[str, int], style: _Styler
+    sheet: Worksheet, columns: Sequence[layout.Column], widths: dict[str, int], style: Styler
 ) -> None:
     for spec in columns:
         cell = sheet[f"{spec.letter}{layout.HEADER_ROW}"]
@@ -589,16 +529,6 @@ def _add_validation(sheet: Worksheet, validation: DataValidation, ranges: list[s
     for cells in ranges:
         validation.add(cells)
     sheet.add_data_validation(validation)
-
-
-def _page_setup(sheet: Worksheet, *, landscape: bool) -> None:
-    """A4, fit to the page width, as many pages down as needed."""
-    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.print_options.horizontalCentered = True
 
 
 def _protect(sheet: Worksheet) -> None:
