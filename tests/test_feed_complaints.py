@@ -232,7 +232,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
         "f.csv": ("loaded", 2, 2),
         "g.xlsx": ("loaded", 2, 2),
     }
-    wh.build("int_kpi__complaints")
+    wh.build("int_kpi__complaints", "int_kpi_lineage__complaints")
     return wh
 
 
@@ -318,6 +318,28 @@ def test_closure_rate_equals_an_independent_calculation(built: FeedWarehouse) ->
     assert values[(2016, CITY)][:3] == (4, 5, 80.0)
     assert values[(2016, "131081")][:3] == (1, 2, 50.0)  # SY3 extended, overdue; SY4 late
     assert values[(2016, "131028")][:3] == (0, 0, None)  # H2 is not due by the data date
+
+
+def test_lineage_lists_the_ticket_rows_of_a_value(built: FeedWarehouse) -> None:
+    """The 2015 city value counts GS1 GS2 GS3 GS5 of the re-export b.xlsx (a title row and a
+    two-row header: data from row 4; GS4 merged away) and ZJ1 ZJ2 of c.csv (data from row 2);
+    never the replaced export a.xlsx."""
+    rows = built.query(
+        "select files.source_file, lineage.source_row "
+        "from intermediate.int_kpi_lineage__complaints as lineage "
+        "inner join raw.ingested_files as files "
+        "on files.feed = lineage.feed and files.sha256 = lineage.source_sha256 "
+        f"where lineage.kpi_code = '{KPI}' and lineage.kpi_year = 2015 "
+        f"and lineage.scope_type = 'city' and lineage.scope_code = '{CITY}'"
+    )
+    assert sorted((Path(name).name, row) for name, row in rows) == [
+        ("b.xlsx", 4),
+        ("b.xlsx", 5),
+        ("b.xlsx", 6),
+        ("b.xlsx", 7),
+        ("c.csv", 2),
+        ("c.csv", 3),
+    ]
 
 
 # ------------------------------------------------------------------ GX

@@ -684,6 +684,34 @@ def test_kpi_values_from_the_current_annual_reports(built: Built) -> None:
     assert priors == {"INTL_STANDARD_ADOPTION_RATE": 70.0, "MFG_QCI_PROVINCE_RANK": None}
 
 
+LINEAGE = """
+    select files.source_file, lineage.source_row
+    from intermediate.int_kpi_lineage__submitted_metrics as lineage
+    inner join {files} as files on files.sha256 = lineage.source_sha256
+    where lineage.kpi_code = ? and lineage.kpi_year = 2015 and lineage.scope_code = '131000'"""
+
+
+def test_lineage_lists_the_metric_rows_of_a_value(built: Built) -> None:
+    """Metric rows are written from row 4, in kpi_code order (insert_fixture)."""
+    # the weakest county's 年度工作计划: one row per county government's annual report, row 4,
+    # row 5 in 霸州市's (BAZHOU_NATIONAL_BRAND_ZONE_APPLICATION sorts first)
+    work_plan = built.query(
+        LINEAGE.format(files="raw.submission_versions"), ["COUNTY_ANNUAL_WORK_PLAN"]
+    )
+    assert sorted(work_plan) == sorted(
+        (f"GOV-{county}-Y.xlsx", 5 if county == "131081" else 4) for county in COUNTIES
+    )
+    # 市质监局's rate: the current v2 only, never v1, the returned v3 or a quarterly report
+    rate = built.query(
+        LINEAGE.format(files="raw.submission_versions"), ["INTL_STANDARD_ADOPTION_RATE"]
+    )
+    assert rate == [("SZJJ-Y-2.xlsx", 4)]
+    # the real workbook through the real intake, named in raw.ingested_files
+    files = "(select * from raw.ingested_files where feed = 'submissions')"
+    trademarks = built.query(LINEAGE.format(files=files), ["PROV_FAMOUS_TRADEMARKS"])
+    assert trademarks == [("submissions/2015Y_SGSJ.xlsx", 4)]
+
+
 def test_city_targets_show_submitted_kpis_and_say_why_others_are_empty(built: Built) -> None:
     rows = built.records("""
         select kpi_code, assessment_year, actual_value, prior_year_value, prior_value_source,

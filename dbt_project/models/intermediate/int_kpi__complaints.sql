@@ -10,104 +10,23 @@
 -- * a year gets rows once tickets were registered in it (tickets of December due in the next
 --   year wait for that year's data).
 
+-- The counted rows (due tickets per value) are the macro complaints_kpi_rows, shared with
+-- int_kpi_lineage__complaints.
+
 with
 
-tickets as (
-
-    select * from {{ ref('int_complaints__current') }}
-
-),
-
-hotlines as (
-
-    select * from {{ ref('ref_complaint_hotlines') }}
-
-),
-
-counties as (
-
-    select * from {{ ref('ref_counties') }}
-
-),
-
-data_date as (
-
-    select cast(max(received_at) as date) as as_of_on
-    from tickets
-
-),
-
-with_deadline as (
-
-    select
-        tickets.county_code,
-        tickets.is_closed,
-        tickets.is_accepted,
-        tickets.ticket_type,
-        coalesce(tickets.due_on, tickets.received_on + hotlines.deadline_days) as deadline_on
-    from tickets
-    inner join hotlines on tickets.hotline_code = hotlines.hotline_code
-
-),
-
-due as (
-
-    select
-        with_deadline.county_code,
-        with_deadline.is_closed,
-        cast(year(with_deadline.deadline_on) as integer) as kpi_year
-    from with_deadline
-    cross join data_date
-    where
-        with_deadline.is_accepted
-        and with_deadline.ticket_type is distinct from 'inquiry'
-        and with_deadline.deadline_on < data_date.as_of_on
-
-),
-
-years as (
-
-    select distinct received_year as kpi_year
-    from tickets
-
-),
-
-scopes as (
-
-    select
-        years.kpi_year,
-        'city' as scope_type,
-        '{{ var("city_code") }}' as scope_code
-    from years
-    union all
-    select
-        years.kpi_year,
-        'county' as scope_type,
-        counties.county_code as scope_code
-    from years
-    cross join counties
-
-),
+{{ complaints_kpi_rows() }},
 
 counted as (
 
     select
         kpi_year,
-        'city' as scope_type,
-        '{{ var("city_code") }}' as scope_code,
+        scope_type,
+        scope_code,
         count(*) filter (where is_closed) as numerator,
         count(*) as denominator
-    from due
-    group by kpi_year
-    union all
-    select
-        kpi_year,
-        'county' as scope_type,
-        county_code as scope_code,
-        count(*) filter (where is_closed) as numerator,
-        count(*) as denominator
-    from due
-    group by kpi_year, county_code
+    from kpi_rows
+    group by kpi_year, scope_type, scope_code
 
 ),
 

@@ -10,79 +10,13 @@
 -- the city and for every county, 0 where nothing happened; the rate has a city row (numerator
 -- 0, denominator 0, actual_value null in a year without construction incidents) and a row for
 -- each county that had construction incidents. Counts carry numerator = the count and no
--- denominator; source_rows is the number of current incident rows of the KPI's domains.
+-- denominator. source_rows is the number of incident rows counted in the value: the events
+-- of a count, the construction incidents of the rate (its denominator), as listed by
+-- int_kpi_lineage__incidents; the counted rows are the shared macro incidents_kpi_rows.
 
 with
 
-incidents as (
-
-    select * from {{ ref('int_incidents__current') }}
-
-),
-
-kpi_domains as (
-
-    select * from {{ ref('ref_incident_kpi_domains') }}
-
-),
-
-complete_years as (
-
-    select
-        kpi_code,
-        kpi_year
-    from {{ ref('int_incidents__kpi_years') }}
-    where is_complete
-
-),
-
-counties as (
-
-    select county_code from {{ ref('ref_counties') }}
-
-),
-
-scoped as (
-
-    select
-        kpi_domains.kpi_code,
-        incidents.occurred_year as kpi_year,
-        incidents.county_code,
-        coalesce(
-            case kpi_domains.kpi_code
-                when 'REGIONAL_SYSTEMIC_INCIDENTS' then incidents.is_regional_systemic
-                when 'REGIONAL_SYSTEMIC_INCIDENTS_COUNTY' then incidents.is_regional_systemic
-                when 'MAJOR_TOURISM_ACCIDENTS'
-                    then incidents.severity_level in ('major', 'especially_major')
-                when 'SCHOOL_FOOD_POISONING_INCIDENTS'
-                    then incidents.incident_type = 'food_poisoning' and incidents.is_school_setting
-                when 'CONSTRUCTION_INCIDENT_INVESTIGATION_RATE' then incidents.is_investigated
-            end,
-            false
-        ) as is_event
-    from incidents
-    inner join kpi_domains on incidents.domain_code = kpi_domains.domain_code
-
-),
-
-scopes as (
-
-    select
-        kpi_code,
-        kpi_year,
-        'city' as scope_type,
-        '{{ var("city_code") }}' as scope_code
-    from complete_years
-    union all
-    select
-        complete_years.kpi_code,
-        complete_years.kpi_year,
-        'county' as scope_type,
-        counties.county_code as scope_code
-    from complete_years
-    cross join counties
-
-),
+{{ incidents_kpi_rows() }},
 
 measured as (
 
@@ -92,14 +26,15 @@ measured as (
         scopes.scope_type,
         scopes.scope_code,
         scopes.kpi_code = 'CONSTRUCTION_INCIDENT_INVESTIGATION_RATE' as is_rate,
-        count(scoped.kpi_code) filter (where scoped.is_event) as events,
-        count(scoped.kpi_code) as incidents
+        count(kpi_rows.kpi_code) filter (where kpi_rows.is_event) as events,
+        count(kpi_rows.kpi_code) as counted_rows
     from scopes
-    left join scoped
+    left join kpi_rows
         on
-            scopes.kpi_code = scoped.kpi_code
-            and scopes.kpi_year = scoped.kpi_year
-            and (scopes.scope_type = 'city' or scopes.scope_code = scoped.county_code)
+            scopes.kpi_code = kpi_rows.kpi_code
+            and scopes.kpi_year = kpi_rows.kpi_year
+            and scopes.scope_type = kpi_rows.scope_type
+            and scopes.scope_code = kpi_rows.scope_code
     group by scopes.kpi_code, scopes.kpi_year, scopes.scope_type, scopes.scope_code
 
 )
@@ -110,14 +45,14 @@ select
     scope_type,
     scope_code,
     cast(events as double) as numerator,
-    cast(case when is_rate then incidents end as double) as denominator,
+    cast(case when is_rate then counted_rows end as double) as denominator,
     cast(
         case
             when not is_rate then events
-            when incidents > 0 then round(100.0 * events / incidents, 4)
+            when counted_rows > 0 then round(100.0 * events / counted_rows, 4)
         end as double
     ) as actual_value,
     cast(null as double) as reported_prior_value,
-    cast(incidents as bigint) as source_rows
+    cast(counted_rows as bigint) as source_rows
 from measured
-where not (is_rate and scope_type = 'county' and incidents = 0)
+where not (is_rate and scope_type = 'county' and counted_rows = 0)

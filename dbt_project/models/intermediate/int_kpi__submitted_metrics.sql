@@ -18,163 +18,61 @@
 --     on county rows and on the city row of a city-scope KPI; null on the city row of a
 --     county-scope KPI (a pooled or weakest prior cannot be rebuilt from per-county values).
 
+-- The counted rows (one per reporter's metric row and value) are the macro
+-- submitted_metric_kpi_rows, shared with int_kpi_lineage__submitted_metrics; source_rows is
+-- their number.
+
 with
 
-catalogue as (
-
-    select
-        kpi_code,
-        scope,
-        comparator,
-        owner_unit_code,
-        {{ submission_metric_kind('unit', 'numerator') }} as metric_kind
-    from {{ ref('ref_kpi_catalogue') }}
-    where source_feed = 'submissions'
-
-),
-
-units as (
-
-    select * from {{ ref('ref_units') }}
-
-),
-
-current_annual_versions as (
-
-    select * from {{ ref('int_submissions__versions_ranked') }}
-    where is_current and period_kind = 'Y'
-
-),
-
-metric_values as (
-
-    select * from {{ ref('stg_raw__submission_metric_values') }}
-
-),
-
--- every unit expected to report each KPI
-reporters as (
-
-    select
-        catalogue.kpi_code,
-        units.unit_code,
-        units.county_code
-    from catalogue
-    inner join units
-        on
-            catalogue.owner_unit_code = units.unit_code
-            or (catalogue.owner_unit_code = 'GXSQZF' and units.unit_type = 'county_government')
-    where units.unit_type <> 'collective'
-
-),
-
-expected as (
-
-    select
-        kpi_code,
-        count(*) as expected_reporters
-    from reporters
-    group by kpi_code
-
-),
-
-reported as (
-
-    select
-        metric_values.kpi_code,
-        current_annual_versions.period_year as kpi_year,
-        reporters.unit_code,
-        reporters.county_code,
-        catalogue.scope,
-        catalogue.comparator,
-        catalogue.metric_kind,
-        metric_values.metric_value,
-        metric_values.prior_value,
-        case
-            when catalogue.metric_kind in ('rate', 'ratio') then metric_values.numerator
-        end as numerator,
-        case
-            when catalogue.metric_kind in ('rate', 'ratio') then metric_values.denominator
-        end as denominator
-    from metric_values
-    inner join current_annual_versions
-        on metric_values.source_sha256 = current_annual_versions.sha256
-    inner join reporters
-        on
-            metric_values.kpi_code = reporters.kpi_code
-            and metric_values.unit_code = reporters.unit_code
-    inner join catalogue on metric_values.kpi_code = catalogue.kpi_code
-    where metric_values.metric_value is not null
-
-),
+{{ submitted_metric_kpi_rows() }},
 
 by_county as (
 
     select
         kpi_code,
         kpi_year,
-        'county' as scope_type,
-        county_code as scope_code,
+        scope_type,
+        scope_code,
         numerator,
         denominator,
         metric_value as actual_value,
         prior_value as reported_prior_value,
         1 as source_rows
-    from reported
-    where scope = 'county' and county_code is not null
+    from kpi_rows
+    where scope_type = 'county'
 
 ),
 
 city_pooled as (
 
     select
-        reported.kpi_code,
-        reported.kpi_year,
-        reported.metric_kind,
-        sum(reported.numerator) as numerator,
-        sum(reported.denominator) as denominator,
-        case when reported.scope = 'city' then max(reported.prior_value) end
-            as reported_prior_value,
+        kpi_code,
+        kpi_year,
+        metric_kind,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        case when scope = 'city' then max(prior_value) end as reported_prior_value,
         count(*) as source_rows
-    from reported
-    inner join expected on reported.kpi_code = expected.kpi_code
-    where
-        reported.metric_kind in ('rate', 'ratio')
-        and reported.numerator is not null
-        and reported.denominator is not null
-    group by
-        reported.kpi_code,
-        reported.kpi_year,
-        reported.scope,
-        reported.metric_kind,
-        expected.expected_reporters
-    having count(distinct reported.unit_code) = expected.expected_reporters
+    from kpi_rows
+    where scope_type = 'city' and metric_kind in ('rate', 'ratio')
+    group by kpi_code, kpi_year, scope, metric_kind
 
 ),
 
 city_weakest as (
 
     select
-        reported.kpi_code,
-        reported.kpi_year,
+        kpi_code,
+        kpi_year,
         case
-            when reported.comparator in ('lte', 'decrease_yoy', 'zero_events')
-                then max(reported.metric_value)
-            else min(reported.metric_value)
+            when comparator in ('lte', 'decrease_yoy', 'zero_events') then max(metric_value)
+            else min(metric_value)
         end as actual_value,
-        case when reported.scope = 'city' then max(reported.prior_value) end
-            as reported_prior_value,
+        case when scope = 'city' then max(prior_value) end as reported_prior_value,
         count(*) as source_rows
-    from reported
-    inner join expected on reported.kpi_code = expected.kpi_code
-    where reported.metric_kind in ('boolean', 'count', 'rank')
-    group by
-        reported.kpi_code,
-        reported.kpi_year,
-        reported.scope,
-        reported.comparator,
-        expected.expected_reporters
-    having count(distinct reported.unit_code) = expected.expected_reporters
+    from kpi_rows
+    where scope_type = 'city' and metric_kind in ('boolean', 'count', 'rank')
+    group by kpi_code, kpi_year, scope, comparator
 
 ),
 
