@@ -102,7 +102,7 @@ def cmd_counties(args: argparse.Namespace) -> str:
     filters = ["scope_type = 'county'"]
     params: list[object] = []
     if args.year:
-        filters.append("kpi_year = ?")
+        filters.append("assessment_year = ?")
         params.append(args.year)
     if args.kpi:
         filters.append("kpi_code = ?")
@@ -110,11 +110,11 @@ def cmd_counties(args: argparse.Namespace) -> str:
     headers, rows = _query(
         settings.published_path(),
         f"""
-        select kpi_year as 年度, kpi_code, kpi_name as 指标, scope_code as 代码, scope_name as 县区,
-               target_value as 目标值, actual_value as 实际值, numerator as 分子,
-               denominator as 分母, yoy_change as 同比, status_label as 状态
+        select assessment_year as 年度, kpi_code, kpi_name as 指标, scope_code as 代码,
+               scope_name as 县区, target_value as 目标值, actual_value as 实际值,
+               numerator as 分子, denominator as 分母, yoy_change as 同比, status_label as 状态
         from kpi_values_latest where {" and ".join(filters)}
-        order by kpi_year, kpi_code, scope_code""",
+        order by assessment_year, kpi_code, scope_code""",
         params,
     )
     return f"各县(市、区)指标值 ({settings.published_path()})\n{format_table(headers, rows)}"

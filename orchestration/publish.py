@@ -46,9 +46,12 @@ class PublishedTable:
 
 PUBLISHED_TABLES = (
     PublishedTable("city_targets", "marts.fct_city_targets", "assessment_year", ("kpi_code",)),
-    # per KPI and scope: the city and each county
+    # every catalogue KPI per scope: the city and each county (fct_kpi_facts)
     PublishedTable(
-        "kpi_values", "marts.fct_kpi_values", "kpi_year", ("kpi_code", "scope_type", "scope_code")
+        "kpi_values",
+        "marts.fct_kpi_facts",
+        "assessment_year",
+        ("kpi_code", "scope_type", "scope_code"),
     ),
     PublishedTable(
         "county_scorecard", "marts.fct_county_scorecard", "assessment_year", ("unit_code",)
@@ -59,6 +62,21 @@ PUBLISHED_TABLES = (
         "marts.fct_assessment_items",
         "assessment_year",
         ("scorecard", "unit_code", "component", "item_code"),
+    ),
+    # 指标追溯: the source rows of every KPI value (docs/bureau-guide.md, 追溯 / Lineage)
+    PublishedTable(
+        "kpi_lineage",
+        "marts.fct_kpi_lineage",
+        "assessment_year",
+        (
+            "kpi_code",
+            "scope_type",
+            "scope_code",
+            "feed",
+            "source_sha256",
+            "source_row",
+            "source_part",
+        ),
     ),
 )
 TABLE_NAMES = tuple(t.name for t in PUBLISHED_TABLES)

@@ -33,8 +33,8 @@ def make_warehouse(
             from marts.dim_assessment_years,
                  (values ('MFG_PASS_RATE'), ('FOOD_SAMPLING_FAIL_DETECTION_RATE')) k(kpi_code)""")
         conn.execute("""
-            create or replace table marts.fct_kpi_values as
-            select 'MFG_PASS_RATE' as kpi_code, assessment_year as kpi_year,
+            create or replace table marts.fct_kpi_facts as
+            select 'MFG_PASS_RATE' as kpi_code, assessment_year,
                    'county' as scope_type, '131022' as scope_code, 90.5::double as actual_value
             from marts.dim_assessment_years""")
         for table in ("fct_county_scorecard", "fct_unit_scorecard"):
@@ -47,6 +47,13 @@ def make_warehouse(
             create or replace table marts.fct_assessment_items as
             select 'county' as scorecard, assessment_year, 'GAX' as unit_code,
                    'kpi' as component, 'MFG_PASS_RATE' as item_code, 1.0::double as score_rate
+            from marts.dim_assessment_years""")
+        conn.execute("""
+            create or replace table marts.fct_kpi_lineage as
+            select 'MFG_PASS_RATE' as kpi_code, assessment_year, 'county' as scope_type,
+                   '131022' as scope_code, 'spot_checks' as feed, 'abc' as source_sha256,
+                   2 as source_row, null::varchar as source_part,
+                   'spot_checks/x.csv' as source_file
             from marts.dim_assessment_years""")
     return path
 

@@ -22,6 +22,7 @@ def test_versions_are_immutable_and_readers_are_never_blocked(tmp_path: Path) ->
         "county_scorecard": 1,
         "unit_scorecard": 1,
         "assessment_items": 1,
+        "kpi_lineage": 1,
     }
     assert publish_year(warehouse, published, 2015).created is False  # same content
 
