@@ -216,7 +216,13 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
     )
     reports = wh.ingest(FEED)
     assert all(r.rows_quarantined == 0 and r.status == "loaded" for r in reports), reports
-    BUILD_OUTPUT.append(wh.build("fct_city_targets", "int_air_quality__dual_control"))
+    BUILD_OUTPUT.append(
+        wh.build(
+            "fct_city_targets",
+            "int_air_quality__dual_control",
+            "int_kpi_lineage__air_quality",
+        )
+    )
     return wh
 
 
@@ -311,6 +317,22 @@ def test_a_correction_replaces_exactly_its_year(wh: FeedWarehouse) -> None:
         "from intermediate.int_air_quality_daily__current"
     )
     assert (jan1, dec31) == (99.0, 1)
+
+
+def test_lineage_lists_exactly_the_published_days_of_a_value(wh: FeedWarehouse) -> None:
+    """The auditor's query: the 2017 PM2.5 value (invalid, but computed: numerator and
+    denominator stand) lists one row per published day, every data row of the correction
+    (rows 2–362: 365 days less 1–4 April), none of the replaced first file; the hourly feed
+    has no station-hours here, so no day comes from the stations."""
+    got = wh.query(
+        "select f.source_file, l.feed, l.source_row, l.source_part "
+        "from intermediate.int_kpi_lineage__air_quality as l "
+        "inner join raw.ingested_files as f on f.sha256 = l.source_sha256 "
+        "where l.kpi_code = 'AIR_PM25_ANNUAL_MEAN' and l.kpi_year = 2017 "
+        "and l.scope_type = 'city' and l.scope_code = '131000'"
+    )
+    expected = [("air_quality_daily/2017/pm25_2017_更正.csv", FEED, r, None) for r in range(2, 363)]
+    assert sorted(got) == expected
 
 
 def test_the_2016_file_is_kept_as_delivered(wh: FeedWarehouse) -> None:
