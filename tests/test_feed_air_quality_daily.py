@@ -216,7 +216,13 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
     )
     reports = wh.ingest(FEED)
     assert all(r.rows_quarantined == 0 and r.status == "loaded" for r in reports), reports
-    BUILD_OUTPUT.append(wh.build("fct_city_targets", "int_air_quality__dual_control"))
+    BUILD_OUTPUT.append(
+        wh.build(
+            "fct_city_targets",
+            "int_air_quality__dual_control",
+            "int_kpi_lineage__air_quality",
+        )
+    )
     return wh
 
 
@@ -311,6 +317,22 @@ def test_a_correction_replaces_exactly_its_year(wh: FeedWarehouse) -> None:
         "from intermediate.int_air_quality_daily__current"
     )
     assert (jan1, dec31) == (99.0, 1)
+
+
+def test_lineage_lists_exactly_the_published_days_of_a_value(wh: FeedWarehouse) -> None:
+    """The auditor's query: the 2017 PM2.5 value (invalid, but computed: numerator and
+    denominator stand) lists one row per published day, every data row of the correction
+    (rows 2–362: 365 days less 1–4 April), none of the replaced first file; the hourly feed
+    has no station-hours here, so no day comes from the stations."""
+    got = wh.query(
+        "select f.source_file, l.feed, l.source_row, l.source_part "
+        "from intermediate.int_kpi_lineage__air_quality as l "
+        "inner join raw.ingested_files as f on f.sha256 = l.source_sha256 "
+        "where l.kpi_code = 'AIR_PM25_ANNUAL_MEAN' and l.kpi_year = 2017 "
+        "and l.scope_type = 'city' and l.scope_code = '131000'"
+    )
+    expected = [("air_quality_daily/2017/pm25_2017_更正.csv", FEED, r, None) for r in range(2, 363)]
+    assert sorted(got) == expected
 
 
 def test_the_2016_file_is_kept_as_delivered(wh: FeedWarehouse) -> None:
@@ -483,37 +505,37 @@ def test_pipeline_gx_check_passed(pipeline: Pipeline) -> None:
     assert gx.metadata["rows_validated"].value == staged > 0
 
 
+def _day(row: dict[str, object]) -> dt.date:
+    """A file row's date, as the CSV text or the xlsx cell holds it."""
+    value = row["date"] if "date" in row else row["日期"]
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
 def test_pipeline_kpis_equal_an_independent_calculation(pipeline: Pipeline) -> None:
-    """The current file of each year is the latest received (the official series); a day it
-    lacks (2016 has 365 rows in a leap year: 31 December) takes the value derived from the
-    station-hourly feed, which the pipeline also loads; the mart's status by comparison with
-    the year before."""
+    """The current file of each year is the latest received (the official series); the mean
+    of its values and, for a day the file lacks (the 2016 file ends on 30 December), the
+    city value the stations give (the hourly feed's interface, tested in its own file); the
+    mart's status by comparison with the year before."""
     latest: dict[str, Path] = {}
     for path in pipeline.feeds[FEED].files:
         year = path.parent.name
         if year not in latest or path.stat().st_mtime > latest[year].stat().st_mtime:
             latest[year] = path
-    published = {
-        int(y): {str(r["date"]): float(str(r["PM2.5"])) for r in file_rows(p)}
-        for y, p in latest.items()
-    }
-    assert sorted(published) == [2014, 2015, 2016]
-    from_stations = {
-        str(day): pm25
-        for day, pm25 in _query(
+    stations = dict(
+        _query(
             pipeline,
             "select obs_date, pm25 from intermediate.int_air_quality__city_daily_from_stations "
             "where pm25 is not null",
         )
-    }
+    )
     means = {}
-    for year, days in published.items():
-        gap_days = {
-            d: v for d, v in from_stations.items() if d.startswith(str(year)) and d not in days
-        }
-        means[year] = fmean([*days.values(), *gap_days.values()])
-    # the station feed covers the sample years only (2015-2016): 2016's 31 December is one
-    assert len(set(from_stations) - {d for days in published.values() for d in days}) == 1
+    for year, path in latest.items():
+        published = {_day(r): float(str(r["PM2.5"])) for r in file_rows(path)}
+        filled = {d: v for d, v in stations.items() if d.year == int(year) and d not in published}
+        means[int(year)] = fmean([*published.values(), *filled.values()])
+    assert sorted(means) == [2014, 2015, 2016]
     marts = {
         year: (actual, status)
         for year, actual, status in _query(

@@ -193,6 +193,7 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
         "fct_air_quality_daily",
         "fct_air_quality_annual",
         "int_air_quality__city_daily_from_stations",
+        "int_kpi_lineage__air_quality",
     )
     return warehouse
 
@@ -440,6 +441,38 @@ def test_city_daily_interface_columns_and_values(wh: FeedWarehouse) -> None:
         "where scope_type = 'county' and scope_code = 'LFKFQ' and obs_date = '2015-01-01'"
     )
     assert county == [(None, None)]  # 1068A is the zone's only station and has no valid day
+
+
+def test_lineage_lists_exactly_the_station_hours_of_a_value(wh: FeedWarehouse) -> None:
+    """The auditor's query: the 2015 PM2.5 annual mean (no published city value in this
+    fixture, so every day is from the stations) lists the current station-hours of the city
+    stations, by file, row (the first line of the hour's block: row 2 + 6 × hour in CSV, 3 +
+    6 × hour below the xlsx title) and station (source_part): 1 January 1067A without its
+    quarantined hour 3 and 1068A without hours 0 and 1 (its day has no valid PM2.5, but its
+    hours are the day's source rows), never the unknown 1099A; 2 January once per hour (the
+    repeated hour 5 and the hour dated the 3rd were quarantined); 3 January only from the
+    correction; 4 and 5 January hours 0–22."""
+    got = wh.query(
+        "select f.source_file, l.source_row, l.source_part "
+        "from intermediate.int_kpi_lineage__air_quality as l "
+        "inner join raw.ingested_files as f on f.sha256 = l.source_sha256 "
+        "where l.kpi_code = 'AIR_PM25_ANNUAL_MEAN' and l.kpi_year = 2015 "
+        "and l.scope_type = 'city' and l.scope_code = ? and l.feed = ?",
+        [CITY, FEED],
+    )
+    expected = {("站点_20150101.csv", 2 + 6 * h, "1067A") for h in range(24) if h != 3}
+    expected |= {("站点_20150101.csv", 2 + 6 * h, "1068A") for h in range(2, 24)}
+    expected |= {("站点_20150102.csv", 2 + 6 * h, "1067A") for h in range(24)}
+    expected |= {("站点_20150103_更正.csv", 2 + 6 * h, "1067A") for h in range(24)}
+    expected |= {("站点_20150104.xlsx", 3 + 6 * h, "1067A") for h in range(23)}
+    expected |= {("站点_20150105.csv", 2 + 6 * h, "1067A") for h in range(23)}
+    assert sorted((Path(n).name, row, part) for n, row, part in got) == sorted(expected)
+    # 双控 is judged on that annual mean: the same rows
+    dual = wh.query(
+        "select count(*) from intermediate.int_kpi_lineage__air_quality "
+        "where kpi_code = 'AIR_DUAL_CONTROL_TARGET' and kpi_year = 2015"
+    )
+    assert dual == [(len(expected),)]
 
 
 def test_annual_marks_an_incomplete_year_invalid_with_a_note(wh: FeedWarehouse) -> None:

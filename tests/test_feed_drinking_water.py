@@ -294,7 +294,11 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     again.write_bytes(january.read_bytes())
     stamp(again, received("2015-01", 12))
     reports = {Path(r.source_file).name: r for r in wh.ingest(FEED)}
-    wh.build("fct_drinking_water_compliance", "int_kpi__drinking_water")
+    wh.build(
+        "fct_drinking_water_compliance",
+        "int_kpi__drinking_water",
+        "int_kpi_lineage__drinking_water",
+    )
     return Loaded(wh, reports)
 
 
@@ -437,6 +441,33 @@ def test_kpi_equals_an_independent_calculation(wh: FeedWarehouse) -> None:
     # by hand: 2015 volume 3539, of which 480 (city, February) and 16 (文安, March) failed
     assert expected[2015][1] == pytest.approx(3539.0)
     assert expected[2015][2] == pytest.approx(100 * 3043 / 3539)
+
+
+def test_lineage_lists_exactly_the_counted_samples_of_a_value(wh: FeedWarehouse) -> None:
+    """The auditor's query: a KPI value's lineage rows joined to the file register. 2015
+    counts the current samples of January–June, by file and row as written above: CSV data
+    from row 2, the April xlsx below its title and two header rows from row 4; May only from
+    its correction, June only its good first row, the repeated January file not twice."""
+    got = wh.query(
+        "select f.source_file, l.source_row "
+        "from intermediate.int_kpi_lineage__drinking_water as l "
+        "inner join raw.ingested_files as f on f.sha256 = l.source_sha256 "
+        "where l.kpi_code = ? and l.kpi_year = 2015 and l.scope_type = 'city' "
+        "and l.scope_code = ? and l.feed = 'drinking_water' and l.source_part is null",
+        [KPI, CITY],
+    )
+    expected = {
+        ("一月.csv", 2),
+        ("一月.csv", 3),
+        ("一月.csv", 4),
+        *(("二月.csv", r) for r in range(2, 6)),
+        *(("三月.csv", r) for r in range(2, 6)),
+        *(("四月.xlsx", r) for r in range(4, 7)),
+        ("五月_更正.csv", 2),
+        ("五月_更正.csv", 3),
+        ("六月.csv", 2),
+    }
+    assert sorted((Path(name).name, row) for name, row in got) == sorted(expected)
 
 
 def test_mart_rates_equal_an_independent_calculation(wh: FeedWarehouse) -> None:

@@ -173,7 +173,7 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
     for slot, name, header, rows, options in _deliveries():
         _deliver(house, slot, name, header, rows, options)
     house.ingest(FEED)
-    house.build("fct_sewage_treatment", "int_kpi__sewage")
+    house.build("fct_sewage_treatment", "int_kpi__sewage", "int_kpi_lineage__sewage")
     return house
 
 
@@ -349,6 +349,27 @@ def test_the_kpi_equals_an_independent_calculation(wh: FeedWarehouse) -> None:
 
 def _suite() -> dict:
     return json.loads(SUITE.read_text(encoding="utf-8"))
+
+
+def test_lineage_lists_exactly_the_counted_rows_of_a_value(wh: FeedWarehouse) -> None:
+    """The auditor's query: the 2015 value's lineage rows joined to the file register are the
+    市区 plant rows and the 排放总量 row of each month, by file and row as delivered: the
+    county plant 燕郊西 (the fourth plant row) never, March only from its correction, the
+    January workbook's rows below its title and two header rows (from row 4)."""
+    got = wh.query(
+        "select f.source_file, l.source_row "
+        "from intermediate.int_kpi_lineage__sewage as l "
+        "inner join raw.ingested_files as f on f.sha256 = l.source_sha256 "
+        "where l.kpi_code = ? and l.kpi_year = 2015 and l.scope_type = 'city' "
+        "and l.scope_code = ? and l.feed = 'sewage' and l.source_part is null",
+        [KPI, CITY],
+    )
+    # a month with the county plant: plants in rows 2–4, 燕郊西 in 5, 排放总量 in 6
+    expected = {(f"{m}月.csv", r) for m in (2, 4, 5, 6, 8, 9, 10, 11, 12) for r in (2, 3, 4, 6)}
+    expected |= {("1月.xlsx", r) for r in (4, 5, 6, 8)}
+    expected |= {("7月.csv", r) for r in (2, 3, 4, 5)}  # three plants, no county plant
+    expected |= {("3月_更正.csv", r) for r in (2, 3, 4, 5)}
+    assert sorted((Path(name).name, row) for name, row in got) == sorted(expected)
 
 
 def test_gx_suite_passes_on_the_fixture_and_on_an_empty_table(wh: FeedWarehouse) -> None:

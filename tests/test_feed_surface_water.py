@@ -359,7 +359,9 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
     _deliver_all(warehouse)
     reports = warehouse.ingest(FEED)
     assert all(r.status == "loaded" for r in reports), [r for r in reports if r.status != "loaded"]
-    warehouse.build("fct_surface_water_rivers", "int_kpi__surface_water")
+    warehouse.build(
+        "fct_surface_water_rivers", "int_kpi__surface_water", "int_kpi_lineage__surface_water"
+    )
     return warehouse
 
 
@@ -520,6 +522,26 @@ def test_kpi_equals_an_independent_calculation(wh: FeedWarehouse) -> None:
 
 def _suite() -> dict:
     return json.loads(SUITE.read_text(encoding="utf-8"))
+
+
+def test_lineage_lists_exactly_the_counted_samples_of_a_value(wh: FeedWarehouse) -> None:
+    """The auditor's query: the 2015 value's lineage rows joined to the file register are the
+    samples of the 入境 and 出境 sections of the four rivers evaluable in 2015, by folder, file
+    and row as delivered: January rows 2–9 (大清河's 入境 sample in row 10 has no 出境 partner),
+    February's two 泃河 samples; the 境内 sections FH-JN and LHH-JN of the other 2015 files and
+    the 2017 file of the same name never."""
+    got = wh.query(
+        "select f.source_file, l.source_row "
+        "from intermediate.int_kpi_lineage__surface_water as l "
+        "inner join raw.ingested_files as f on f.sha256 = l.source_sha256 "
+        "where l.kpi_code = ? and l.kpi_year = 2015 and l.scope_type = 'city' "
+        "and l.scope_code = ? and l.feed = 'surface_water' and l.source_part is null",
+        [KPI, CITY],
+    )
+    expected = {("2015-01/一月.csv", r) for r in range(2, 10)}
+    expected |= {("2015-02/二月.csv", 2), ("2015-02/二月.csv", 3)}
+    folder_and_name = [(f"{Path(n).parent.name}/{Path(n).name}", row) for n, row in got]
+    assert sorted(folder_and_name) == sorted(expected)
 
 
 def test_gx_suite_passes_on_the_fixture_and_on_an_empty_table(wh: FeedWarehouse) -> None:

@@ -64,3 +64,11 @@ from (
     ) as subs
 ) as indexed
 {%- endmacro %}
+
+{#- Whether a station (a relation with ref_air_stations' station_type and is_city_assessment)
+    counts for the city figure: a city assessment station that is not synthetic (模拟). One
+    definition for the city daily values (int_air_quality__area_daily) and their lineage
+    (int_kpi_lineage__air_quality), so the two cannot count different stations. -#}
+{% macro air_quality_is_city_station(relation) -%}
+({{ relation }}.station_type != '模拟' and {{ relation }}.is_city_assessment)
+{%- endmacro %}

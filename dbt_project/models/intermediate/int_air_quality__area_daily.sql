@@ -25,7 +25,7 @@ scoped as (
         '{{ var("city_code") }}' as scope_code,
         *
     from station_daily
-    where is_city_assessment
+    where {{ air_quality_is_city_station('station_daily') }}
 
 ),
 

@@ -45,6 +45,7 @@ select
     classified.class_rank,
     {{ gb3838_class_label('classified.class_rank') }} as water_class,
     samples.delivered_class,
+    samples.source_sha256,
     samples.source_file,
     samples.source_row
 from samples
