@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from collections import defaultdict
@@ -105,9 +106,10 @@ def test_every_injected_mistake_is_quarantined_with_a_reason(pipeline: Pipeline)
     assert all(reason.replace("|", "/") in sample for (reason,) in shown)
 
 
-def test_spot_check_kpis_equal_an_independent_calculation(pipeline: Pipeline) -> None:
-    """From the current file of each delivery folder (a correction replaces its month), minus
-    the rows the loader quarantined: the four spot-check KPIs per year, city and county."""
+def _spot_check_rows(pipeline: Pipeline) -> dict[tuple[str, int, str], list[tuple[str, int, bool]]]:
+    """Independently of the models: per KPI, year and scope, the (file, row, passed) of every
+    row it counts — the current file of each delivery folder (a correction replaces its month),
+    minus the rows the loader quarantined."""
     quarantined = set(
         _query(pipeline.warehouse, "select source_file, source_row from raw.quarantine")
     )
@@ -115,8 +117,7 @@ def test_spot_check_kpis_equal_an_independent_calculation(pipeline: Pipeline) ->
     for county in load_seed("ref_counties"):
         for name in [county["county_name"], county["short_name"], *county["aliases"].split("|")]:
             county_by_name[name] = county["county_code"]
-    counted: dict[tuple[str, int, str], int] = defaultdict(int)
-    total: dict[tuple[str, int, str], int] = defaultdict(int)
+    rows: dict[tuple[str, int, str], list[tuple[str, int, bool]]] = defaultdict(list)
     for path in current_files(list(pipeline.generated.files)):
         source_file = path.relative_to(pipeline.raw_dir).as_posix()
         for row_number, row in _file_rows(path):
@@ -124,15 +125,25 @@ def test_spot_check_kpis_equal_an_independent_calculation(pipeline: Pipeline) ->
                 continue
             sampled = row["抽样日期"]
             year = sampled.year if hasattr(sampled, "year") else int(str(sampled)[:4])
-            for kpi, (stream, counts_pass, categories) in SPOT_CHECK_KPIS.items():
+            for kpi, (stream, _, categories) in SPOT_CHECK_KPIS.items():
                 if row["抽查类型"] != stream:
                     continue
                 if categories is not None and row["产品类别"] not in categories:
                     continue
                 passed = row["检验结论"] in PASS_WORDS
                 for scope in ("131000", county_by_name[row["县区"]]):
-                    total[(kpi, year, scope)] += 1
-                    counted[(kpi, year, scope)] += passed if counts_pass else not passed
+                    rows[(kpi, year, scope)].append((source_file, row_number, passed))
+    return rows
+
+
+def test_spot_check_kpis_equal_an_independent_calculation(pipeline: Pipeline) -> None:
+    """The four spot-check KPIs per year, city and county, from the rows they count."""
+    rows = _spot_check_rows(pipeline)
+    total = {key: len(counted) for key, counted in rows.items()}
+    counted = {
+        key: sum(passed if SPOT_CHECK_KPIS[key[0]][1] else not passed for _, _, passed in found)
+        for key, found in rows.items()
+    }
     computed = {
         (kpi, year, scope): (actual, numerator, denominator)
         for kpi, year, scope, actual, numerator, denominator in _query(
@@ -150,6 +161,39 @@ def test_spot_check_kpis_equal_an_independent_calculation(pipeline: Pipeline) ->
             continue
         assert (numerator, denominator) == (counted[key], batches), key
         assert abs(actual - 100 * counted[key] / batches) < 1e-3, key
+
+
+LINEAGE_QUERY = """
+    select l.source_file, l.source_row, l.source_sha256, l.stored_path
+    from kpi_values_latest as v
+    join kpi_lineage_latest as l
+      on  l.assessment_year = v.assessment_year and l.kpi_code = v.kpi_code
+      and l.scope_type = v.scope_type and l.scope_code = v.scope_code
+    where v.assessment_year = {year} and v.kpi_code = '{kpi}' and v.scope_code = '{scope}'"""
+
+
+def test_lineage_of_a_published_value_lists_the_rows_it_counts(pipeline: Pipeline) -> None:
+    """The bureau guide's lineage query on the published file, for 制造业产品质量合格率 of
+    霸州市 and of the city in 2016: exactly the rows counted by the independent calculation,
+    as many as the value's source_rows, each in a stored copy whose hash is the delivery's."""
+    expected = _spot_check_rows(pipeline)
+    for scope in ("131081", "131000"):
+        key = ("MFG_PASS_RATE", 2016, scope)
+        found = _query(
+            pipeline.published, LINEAGE_QUERY.format(year=2016, kpi="MFG_PASS_RATE", scope=scope)
+        )
+        assert sorted((f, r) for f, r, _, _ in found) == sorted(
+            (f, r) for f, r, _ in expected[key]
+        ), scope
+        (source_rows,) = _query(
+            pipeline.published,
+            "select source_rows from kpi_values_latest where assessment_year = 2016 "
+            f"and kpi_code = 'MFG_PASS_RATE' and scope_code = '{scope}'",
+        )[0]
+        assert source_rows == len(found) > 0
+        for sha256 in {s for _, _, s, _ in found}:
+            stored = next(p for _, _, s, p in found if s == sha256)
+            assert hashlib.sha256(Path(stored).read_bytes()).hexdigest() == sha256
 
 
 def test_city_targets_list_every_catalogue_kpi_for_every_year(pipeline: Pipeline) -> None:

@@ -7,6 +7,11 @@
     'int_kpi_lineage__complaints',
     'int_kpi_lineage__incidents',
     'int_kpi_lineage__submitted_metrics',
+    'int_kpi_lineage__air_quality',
+    'int_kpi_lineage__surface_water',
+    'int_kpi_lineage__drinking_water',
+    'int_kpi_lineage__sewage',
+    'int_kpi_lineage__environment',
 ] %}
 
 with
