@@ -513,7 +513,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
             received=received(period),
         )
     reports = {Path(r.source_file).name: r for r in wh.ingest(FEED)}
-    wh.build("int_kpi__construction_acceptance")
+    wh.build("int_kpi__construction_acceptance", "int_kpi_lineage__construction_acceptance")
     return Loaded(wh, reports)
 
 
@@ -777,6 +777,35 @@ def test_kpis_equal_an_independent_calculation(wh: FeedWarehouse) -> None:
     assert expected[(COVERAGE, 2016, "131023")] == (2, 2)  # …but accepted in 2016
     assert expected[(COVERAGE, 2015, CITY)] == (7, 9)  # blank sign and 无 are not in place
     assert expected[(PASS_RATE, 2015, "131024")] == (0, 0)  # its only row was corrected away
+
+
+def test_lineage_lists_the_acceptances_counted_in_a_value(wh: FeedWarehouse) -> None:
+    """合格率 2015 of 固安 (131022): the March refusal of JZ131022-2015-0001 (xlsx: title row 1,
+    two-row header rows 2–3, data from row 4) and its re-acceptance in the April correction
+    (row 2), and both May acceptances (rows 2 and 3). 永清 (131023) in 2016: 合格率 counts the
+    new project only (row 3 of the January file; row 2 re-accepts a project of 2015), 实行率
+    both January acceptances."""
+    lineage = wh.query(
+        "select lineage.kpi_code, lineage.kpi_year, lineage.scope_code, "
+        "regexp_extract(files.source_file, '[^/]+$'), lineage.source_row "
+        "from intermediate.int_kpi_lineage__construction_acceptance as lineage "
+        "inner join raw.ingested_files as files on files.sha256 = lineage.source_sha256 "
+        "where (lineage.kpi_code = ? and lineage.kpi_year = 2015 "
+        "and lineage.scope_code = '131022') "
+        "or (lineage.kpi_year = 2016 and lineage.scope_code = '131023')",
+        [PASS_RATE],
+    )
+    assert sorted(lineage) == sorted(
+        [
+            (PASS_RATE, 2015, "131022", "廊坊市2015年3月竣工验收汇总表.xlsx", 4),
+            (PASS_RATE, 2015, "131022", "四月_更正.csv", 2),
+            (PASS_RATE, 2015, "131022", "五月.csv", 2),
+            (PASS_RATE, 2015, "131022", "五月.csv", 3),
+            (PASS_RATE, 2016, "131023", "2016-01.csv", 3),
+            (COVERAGE, 2016, "131023", "2016-01.csv", 2),
+            (COVERAGE, 2016, "131023", "2016-01.csv", 3),
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- GX suite

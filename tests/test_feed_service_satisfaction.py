@@ -237,7 +237,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
         ("loaded", 1, 0),  # team November
         ("loaded", 3, 0),  # tourism
     ]
-    wh.build("int_kpi__service_satisfaction")
+    wh.build("int_kpi__service_satisfaction", "int_kpi_lineage__service_satisfaction")
     return wh
 
 
@@ -324,6 +324,31 @@ def test_kpi_equals_an_independent_calculation(built: FeedWarehouse) -> None:
     assert by_scope[(2015, "131022")]["actual_value"] == pytest.approx(230 / 3, abs=1e-4)
     assert by_scope[(2016, "131025")]["denominator"] == 0  # 大城: no valid questionnaire
     assert (2015, "131026") not in by_scope  # 文安: no county rows, no county value
+
+
+def test_lineage_lists_the_rows_of_the_measure_used(built: FeedWarehouse) -> None:
+    """The city's 2015 满意率: rows 4–6 of the corrected June workbook (title row 1, two-row
+    header rows 2–3; row 7 is its 全市 total) and row 2 of the November CSV, no score row.
+    2016: the health survey's rows 3 and 4 for the city, not 大城's row 2 without a valid
+    questionnaire, and 大城's own value (none) lists nothing."""
+    lineage = built.query(
+        "select lineage.kpi_year, lineage.scope_code, "
+        "regexp_extract(files.source_file, '[^/]+$'), lineage.source_row "
+        "from intermediate.int_kpi_lineage__service_satisfaction as lineage "
+        "inner join raw.ingested_files as files on files.sha256 = lineage.source_sha256 "
+        "where lineage.scope_code in (?, '131025')",
+        [CITY],
+    )
+    assert sorted(lineage) == sorted(
+        [
+            (2015, CITY, "第1期_更正.xlsx", 4),
+            (2015, CITY, "第1期_更正.xlsx", 5),
+            (2015, CITY, "第1期_更正.xlsx", 6),
+            (2015, CITY, "第2期.csv", 2),
+            (2016, CITY, "医疗满意度.csv", 3),
+            (2016, CITY, "医疗满意度.csv", 4),
+        ]
+    )
 
 
 def test_pooled_model_shows_the_measure_used_and_both_values(built: FeedWarehouse) -> None:

@@ -256,7 +256,11 @@ def kpi_wh(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
         ("loaded", 4, 0),
         ("loaded", 4, 0),
     ], reports
-    wh.build("fct_kpi_values", "int_special_equipment__inspections_by_category")
+    wh.build(
+        "fct_kpi_values",
+        "int_special_equipment__inspections_by_category",
+        "int_kpi_lineage__special_equipment",
+    )
     return wh
 
 
@@ -294,12 +298,38 @@ def test_the_listed_rate_equals_an_independent_calculation(kpi_wh: FeedWarehouse
         numerator, denominator, actual, _ = computed[key]
         assert (numerator, denominator) == (listed, found), key
         assert actual == (None if found == 0 else pytest.approx(100 * listed / found)), key
-    # spelled out: HB-1 1/1, HB-3 2/2 (listed in the correction), HB-5 0/1, TJ-1 1/1
-    assert computed[(2015, CITY)] == (4.0, 5.0, 80.0, 7)
+    # spelled out: HB-1 1/1, HB-3 2/2 (listed in the correction), HB-5 0/1, TJ-1 1/1; the
+    # source rows are the inspections with a major hazard
+    assert computed[(2015, CITY)] == (4.0, 5.0, 80.0, 4)
     assert computed[(2015, "131023")] == (0.0, 1.0, 0.0, 1)  # 永清: found, none listed
-    assert computed[(2015, "131003")] == (0.0, 0.0, None, 1)  # 广阳: inspected, no major
+    assert computed[(2015, "131003")] == (0.0, 0.0, None, 0)  # 广阳: inspected, no major
     assert computed[(2015, "131024")] == (0.0, 0.0, None, 0)  # 香河: no inspection in 2015
-    assert computed[(2016, CITY)] == (0.0, 0.0, None, 2)  # a year without major hazards
+    assert computed[(2016, CITY)] == (0.0, 0.0, None, 0)  # a year without major hazards
+
+
+def test_lineage_lists_the_inspections_with_a_major_hazard(kpi_wh: FeedWarehouse) -> None:
+    """挂牌督办率 2015 of the city: HB-1, HB-3 and HB-5 of the branch's correction (title row 1,
+    two-row header rows 2–3, so HB-1 is row 4 and HB-4, without a major hazard, row 6) and
+    TJ-1 of the institute's CSV (row 2). 永清's value is HB-5 alone; 2016 (no major hazard)
+    has no lineage at all."""
+    lineage = kpi_wh.query(
+        "select lineage.kpi_year, lineage.scope_code, files.source_file, lineage.source_row "
+        "from intermediate.int_kpi_lineage__special_equipment as lineage "
+        "inner join raw.ingested_files as files on files.sha256 = lineage.source_sha256 "
+        "where lineage.scope_code in (?, '131023') or lineage.kpi_year = 2016",
+        [CITY],
+    )
+    march = f"special_equipment/{BRANCH}/2015-03/a_更正.xlsx"
+    april = f"special_equipment/{INSTITUTE}/2015-04/b.csv"
+    assert sorted(lineage) == sorted(
+        [
+            (2015, CITY, march, 4),
+            (2015, CITY, march, 5),
+            (2015, CITY, march, 7),
+            (2015, CITY, april, 2),
+            (2015, "131023", march, 7),
+        ]
+    )
 
 
 def test_a_year_without_major_hazards_is_not_a_failure(kpi_wh: FeedWarehouse) -> None:

@@ -140,7 +140,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
     )
     reports = wh.ingest(FEED)
     assert all(r.status == "loaded" and r.rows_quarantined == 0 for r in reports), reports
-    wh.build("int_kpi__spot_checks")
+    wh.build("int_kpi__spot_checks", "int_kpi_lineage__spot_checks")
     return wh
 
 
@@ -231,6 +231,35 @@ def test_the_four_kpis_equal_an_independent_calculation(built: FeedWarehouse) ->
     assert expected[("MFG_PASS_RATE", 2015, CITY)] == (3.0, 4.0, 75.0)
     assert expected[("FOOD_SAMPLING_FAIL_DETECTION_RATE", 2016, CITY)][2] == pytest.approx(66.6667)
     assert expected[("FRUIT_FOREST_SAMPLING_BATCHES", 2015, CITY)] == (2.0, None, 2.0)
+
+
+def test_lineage_lists_the_counted_rows_of_a_value(built: FeedWarehouse) -> None:
+    """制造业产品质量合格率 2015 of the city: the corrected March file's three batches and the
+    April batch (data rows start at file row 2, below the header), never the replaced a.csv;
+    固安县's value lists its own two March batches and the April one."""
+    lineage = built.query(
+        "select lineage.scope_code, files.source_file, lineage.source_row "
+        "from intermediate.int_kpi_lineage__spot_checks as lineage "
+        "inner join raw.ingested_files as files on files.sha256 = lineage.source_sha256 "
+        "where lineage.kpi_code = 'MFG_PASS_RATE' and lineage.kpi_year = 2015 "
+        "and lineage.scope_code in (?, ?)",
+        [CITY, COUNTY["固安县"]],
+    )
+    march, april = (
+        "spot_checks/manufacturing/2015-03/a_更正.csv",
+        "spot_checks/manufacturing/2015-04/b.csv",
+    )
+    assert sorted(lineage) == sorted(
+        [
+            (CITY, march, 2),
+            (CITY, march, 3),
+            (CITY, march, 4),
+            (CITY, april, 2),
+            (COUNTY["固安县"], march, 2),
+            (COUNTY["固安县"], march, 4),
+            (COUNTY["固安县"], april, 2),
+        ]
+    )
 
 
 # ----------------------------------------------------------------- the real Huzhou table

@@ -2,6 +2,8 @@
 -- listed for supervision (挂牌督办) / major hazards found × 100, over the current inspection
 -- rows of a calendar year of 检验日期, for the city and for every county-level unit. A year or
 -- county without a major hazard has 0 / 0: its value is null (不适用), neither 0 % nor 100 %.
+-- The sums are over the inspections with a major hazard (int_special_equipment__kpi_rows),
+-- the rows the lineage lists; source_rows counts them.
 
 with
 
@@ -11,69 +13,68 @@ inspections as (
 
 ),
 
+kpi_rows as (
+
+    select * from {{ ref('int_special_equipment__kpi_rows') }}
+
+),
+
 counties as (
 
     select county_code from {{ ref('ref_counties') }}
 
 ),
 
--- the years the feed has current rows for: every county gets a row in each of them
+-- the years the feed has current rows for: the city and every county get a row in each
 years as (
 
     select distinct inspection_year as kpi_year from inspections
 
 ),
 
-by_county as (
+scopes as (
 
     select
-        inspection_year as kpi_year,
-        county_code,
+        'city' as scope_type,
+        '{{ var("city_code") }}' as scope_code
+    union all
+    select
+        'county' as scope_type,
+        county_code as scope_code
+    from counties
+
+),
+
+tallied as (
+
+    select
+        kpi_year,
+        scope_type,
+        scope_code,
         sum(major_hazards_listed) as listed,
         sum(major_hazards_found) as found,
         count(*) as inspections
-    from inspections
-    group by inspection_year, county_code
+    from kpi_rows
+    group by kpi_year, scope_type, scope_code
 
 ),
 
-county_scope as (
+gridded as (
 
     select
         years.kpi_year,
-        'county' as scope_type,
-        counties.county_code as scope_code,
-        coalesce(by_county.listed, 0) as numerator,
-        coalesce(by_county.found, 0) as denominator,
-        coalesce(by_county.inspections, 0) as source_rows
+        scopes.scope_type,
+        scopes.scope_code,
+        coalesce(tallied.listed, 0) as numerator,
+        coalesce(tallied.found, 0) as denominator,
+        coalesce(tallied.inspections, 0) as source_rows
     from years
-    cross join counties
-    left join by_county
+    cross join scopes
+    left join tallied
         on
-            years.kpi_year = by_county.kpi_year
-            and counties.county_code = by_county.county_code
-
-),
-
-city_scope as (
-
-    select
-        inspection_year as kpi_year,
-        'city' as scope_type,
-        '{{ var("city_code") }}' as scope_code,
-        sum(major_hazards_listed) as numerator,
-        sum(major_hazards_found) as denominator,
-        count(*) as source_rows
-    from inspections
-    group by inspection_year
-
-),
-
-unioned as (
-
-    select * from city_scope
-    union all
-    select * from county_scope
+            years.kpi_year = tallied.kpi_year
+            and scopes.scope_type = tallied.scope_type
+            and scopes.scope_code = tallied.scope_code
 
 )
 
@@ -89,4 +90,4 @@ select
     end as actual_value,
     cast(null as double) as reported_prior_value,
     cast(source_rows as bigint) as source_rows
-from unioned
+from gridded

@@ -1,5 +1,5 @@
 -- The spot-check KPIs per calendar year of sampling, for the city and each county-level unit,
--- from the current deliveries (int_spot_checks__current):
+-- from the current deliveries (the counted batches of int_spot_checks__kpi_rows):
 --   MFG_PASS_RATE                      制造业产品质量合格率 = 合格批次 / 监督抽查批次 × 100
 --   FOOD_SAMPLING_FAIL_DETECTION_RATE  食品安全监督抽检不合格检出率 = 不合格批次 / 抽检批次 × 100
 --   AGRI_MONITOR_PASS_RATE             主要农产品质量安全监测合格率 = 合格批次 / 监测批次 × 100
@@ -8,76 +8,9 @@
 
 with
 
-batches as (
+kpi_rows as (
 
-    select * from {{ ref('int_spot_checks__current') }}
-
-),
-
-kpi_batches as (
-
-    -- one row per batch and KPI it counts in; `counted` is the batch's share of the numerator
-    select
-        'MFG_PASS_RATE' as kpi_code,
-        sample_year,
-        county_code,
-        is_pass as counted
-    from batches
-    where stream_code = 'manufacturing'
-
-    union all
-
-    select
-        'FOOD_SAMPLING_FAIL_DETECTION_RATE' as kpi_code,
-        sample_year,
-        county_code,
-        not is_pass as counted
-    from batches
-    where stream_code = 'food'
-
-    union all
-
-    select
-        'AGRI_MONITOR_PASS_RATE' as kpi_code,
-        sample_year,
-        county_code,
-        is_pass as counted
-    from batches
-    where stream_code = 'agricultural'
-
-    union all
-
-    -- 果品 G01, 林产品 G02, 林木制品 G03 (the plan's 200 批次 target; 种子苗木 G04 is not in it)
-    select
-        'FRUIT_FOREST_SAMPLING_BATCHES' as kpi_code,
-        sample_year,
-        county_code,
-        true as counted
-    from batches
-    where stream_code = 'forestry' and category_code in ('G01', 'G02', 'G03')
-
-),
-
-scoped as (
-
-    select
-        kpi_code,
-        sample_year,
-        'city' as scope_type,
-        '{{ var("city_code") }}' as scope_code,
-        counted
-    from kpi_batches
-
-    union all
-
-    select
-        kpi_code,
-        sample_year,
-        'county' as scope_type,
-        county_code as scope_code,
-        counted
-    from kpi_batches
-    where county_code is not null
+    select * from {{ ref('int_spot_checks__kpi_rows') }}
 
 ),
 
@@ -85,13 +18,13 @@ counted as (
 
     select
         kpi_code,
-        sample_year as kpi_year,
+        kpi_year,
         scope_type,
         scope_code,
-        count(*) filter (where counted) as numerator,
+        count(*) filter (where is_counted) as numerator,
         count(*) as denominator
-    from scoped
-    group by kpi_code, sample_year, scope_type, scope_code
+    from kpi_rows
+    group by kpi_code, kpi_year, scope_type, scope_code
 
 )
 
@@ -110,5 +43,6 @@ select
         else round(100.0 * numerator / denominator, 4)
     end as actual_value,
     cast(null as double) as reported_prior_value,
+    -- every counted batch row is one lineage row (int_kpi_lineage__spot_checks)
     cast(denominator as bigint) as source_rows
 from counted

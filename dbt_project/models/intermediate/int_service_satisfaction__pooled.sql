@@ -5,65 +5,16 @@
 --   * else score: the sample-weighted mean 满意度得分, Σ (得分 × 有效样本数) ÷ Σ 有效样本数;
 --   * else (rows without a valid respondent) none: numerator and denominator 0, no value.
 -- Both pooled values stay beside the chosen one. City-wide rows (no county) count for the
--- city only; a city-wide row of a survey × sector that also has county rows is that survey's
--- 全市 total (合计), so the city takes the county rows instead of counting respondents twice.
+-- city only, and a survey's 全市 total row is not counted beside its county rows
+-- (service_satisfaction_scoped_rows, shared with int_kpi_lineage__service_satisfaction).
+-- source_rows counts the rows of the measure used with valid respondents (有效样本数 > 0):
+-- exactly the value's lineage rows; 0 for a value without respondents.
 
 with
 
-current_rows as (
-
-    select * from {{ ref('int_service_satisfaction__current') }}
-
-),
-
-surveys_by_county as (
-
-    select distinct
-        institute,
-        survey_id,
-        sector_code
-    from current_rows
-    where not is_city_wide
-
-),
-
-city_rows as (
-
-    select current_rows.*
-    from current_rows
-    left join surveys_by_county
-        on
-            current_rows.institute = surveys_by_county.institute
-            and current_rows.survey_id = surveys_by_county.survey_id
-            and current_rows.sector_code = surveys_by_county.sector_code
-    where not current_rows.is_city_wide or surveys_by_county.survey_id is null
-
-),
-
 scoped as (
 
-    select
-        survey_year as kpi_year,
-        'city' as scope_type,
-        '{{ var("city_code") }}' as scope_code,
-        measure,
-        sample_size,
-        satisfied_count,
-        satisfaction_score
-    from city_rows
-
-    union all
-
-    select
-        survey_year as kpi_year,
-        'county' as scope_type,
-        county_code as scope_code,
-        measure,
-        sample_size,
-        satisfied_count,
-        satisfaction_score
-    from current_rows
-    where not is_city_wide
+    {{ service_satisfaction_scoped_rows() }}
 
 ),
 
@@ -74,10 +25,12 @@ pooled as (
         scope_type,
         scope_code,
         count(*) filter (where measure = 'top2_share') as share_rows,
+        count(*) filter (where measure = 'top2_share' and sample_size > 0) as share_counted_rows,
         coalesce(sum(sample_size) filter (where measure = 'top2_share'), 0) as share_sample,
         coalesce(sum(satisfied_count) filter (where measure = 'top2_share'), 0)
             as share_satisfied,
         count(*) filter (where measure = 'score') as score_rows,
+        count(*) filter (where measure = 'score' and sample_size > 0) as score_counted_rows,
         coalesce(sum(sample_size) filter (where measure = 'score'), 0) as score_sample,
         -- 得分 × 有效样本数 / 100: respondents weighted by their score ("score points")
         round(
@@ -135,8 +88,8 @@ select
         when measure_used = 'score' then round(100.0 * score_points / score_sample, 4)
     end as actual_value,
     cast(case
-        when measure_used = 'top2_share' then share_rows
-        when measure_used = 'score' then score_rows
-        else share_rows + score_rows
+        when measure_used = 'top2_share' then share_counted_rows
+        when measure_used = 'score' then score_counted_rows
+        else 0
     end as bigint) as source_rows
 from chosen
