@@ -31,7 +31,7 @@ units as (
 
 coverage as (
 
-    select * from {{ ref('int_kpi__data_coverage') }}
+    select * from {{ ref('int_deliveries__coverage_by_year') }}
 
 ),
 

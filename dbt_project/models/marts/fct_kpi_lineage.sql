@@ -4,6 +4,10 @@
 -- list the rows each KPI model counts (their counts are tested against source_rows).
 
 {% set lineage_models = [
+    'int_kpi_lineage__spot_checks',
+    'int_kpi_lineage__construction_acceptance',
+    'int_kpi_lineage__special_equipment',
+    'int_kpi_lineage__service_satisfaction',
     'int_kpi_lineage__complaints',
     'int_kpi_lineage__incidents',
     'int_kpi_lineage__submitted_metrics',
