@@ -209,8 +209,13 @@ def _drop_known_keys(
     keys = pa.table(
         {k: pa.array([_key_text(r.values[k]) for r in keyed], pa.string()) for k in contract.key}
     )
-    # an empty part of a key is a value (as in validate_rows): null matches null
-    join = " and ".join(f"t.{k}::varchar is not distinct from n.{k}" for k in contract.key)
+    # an empty part of a key is a value (as in validate_rows): null matches null. The new keys
+    # are cast to the table's types, not the table to text: casting every loaded row made each
+    # file's check cost grow with the table (10 years of hourly air data: 5× slower).
+    types = dict(contract.table_columns)
+    join = " and ".join(
+        f"t.{k} is not distinct from cast(n.{k} as {types[k]})" for k in contract.key
+    )
     conn.register("new_keys", keys)
     try:
         found = conn.execute(
