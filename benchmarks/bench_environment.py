@@ -44,6 +44,8 @@ DBT = str(Path(PYTHON).with_name("dbt"))
 def _dbt(command: str, work: Path, env: dict[str, str]) -> float:
     # every seed: the selected models' tests read seeds outside the selection
     selection = [] if command == "seed" else ["--select", SELECTION]
+    # only the tests whose every parent is selected (as tests/feed_helpers builds)
+    selection += ["--indirect-selection", "buildable"] if command == "build" else []
     args = [
         DBT,
         command,
