@@ -8,8 +8,10 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from dagster import AssetKey
 
 from orchestration import settings
 from orchestration.ingest.contract import feed_names, load_contract
@@ -149,3 +152,31 @@ class FeedWarehouse:
             cursor = conn.execute(sql, list(params or []))
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# A quarantine reason starts with the cell (D7) or, for a row-level problem, the row.
+CELL_OR_ROW = r"^([A-Z]+\d+|row \d+): "
+
+
+def injected_kinds(
+    reasons: Sequence[str], signs: dict[str, str], starts: str = CELL_OR_ROW
+) -> Counter[str]:
+    """The injected mistake behind each quarantine reason, by kind (`signs`: kind → a text
+    only its reason contains); each reason names its cell and shows exactly one kind."""
+    kinds: Counter[str] = Counter()
+    for reason in reasons:
+        [kind] = [k for k, sign in signs.items() if sign in reason]
+        assert ";" not in reason and re.match(starts, reason), reason
+        kinds[kind] += 1
+    return kinds
+
+
+def assert_gx_check_passed(result: Any, warehouse: Path, staged_model: str) -> None:
+    """The blocking GX check of a staged model passed in a pipeline run, on every staged row."""
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    gx = evaluations[f"gx_{staged_model}"]
+    assert gx.passed
+    assert gx.asset_key == AssetKey(["staging", staged_model])
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        staged = conn.execute(f"select count(*) from staging.{staged_model}").fetchall()[0][0]
+    assert gx.metadata["rows_validated"].value == staged > 0

@@ -22,7 +22,6 @@ import duckdb
 import openpyxl
 import pytest
 import yaml
-from dagster import AssetKey
 
 from orchestration import settings
 from orchestration.ingest.contract import load_contract
@@ -37,7 +36,7 @@ from orchestration.quality.gx_validation import (
 )
 from orchestration.sample_data.air_quality_daily import generate_air_quality_daily
 from tests.conftest import Pipeline
-from tests.feed_helpers import FeedWarehouse, stamp
+from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed, stamp
 
 FEED = "air_quality_daily"
 STAGED = "staging.stg_raw__air_quality_daily"
@@ -497,12 +496,7 @@ def test_pipeline_quarantines_every_injected_mistake(pipeline: Pipeline) -> None
 
 
 def test_pipeline_gx_check_passed(pipeline: Pipeline) -> None:
-    evaluations = {e.check_name: e for e in pipeline.result.get_asset_check_evaluations()}
-    gx = evaluations["gx_stg_raw__air_quality_daily"]
-    assert gx.passed
-    assert gx.asset_key == AssetKey(["staging", "stg_raw__air_quality_daily"])
-    staged = _query(pipeline, f"select count(*) from {STAGED}")[0][0]
-    assert gx.metadata["rows_validated"].value == staged > 0
+    assert_gx_check_passed(pipeline.result, pipeline.warehouse, "stg_raw__air_quality_daily")
 
 
 def _day(row: dict[str, object]) -> dt.date:

@@ -21,7 +21,6 @@ import duckdb
 import openpyxl
 import pytest
 import yaml
-from dagster import AssetKey
 
 from orchestration.ingest.contract import ContractError, load_contract, parse_contract
 from orchestration.ingest.loader import ingest_landed
@@ -36,7 +35,7 @@ from orchestration.reference import load_seed
 from orchestration.sample_data.air_quality_hourly import generate_air_quality_hourly
 from orchestration.settings import EXPECTATIONS_DIR, FEEDS_DIR
 from tests.conftest import Pipeline
-from tests.feed_helpers import FeedWarehouse
+from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed
 
 FEED = "air_quality_hourly"
 CITY = "131000"
@@ -645,12 +644,7 @@ def test_pipeline_quarantines_every_injected_mistake(pipeline: Pipeline) -> None
 
 
 def test_pipeline_gx_check_passed(pipeline: Pipeline) -> None:
-    evaluations = {e.check_name: e for e in pipeline.result.get_asset_check_evaluations()}
-    gx = evaluations["gx_stg_raw__air_quality_hourly"]
-    assert gx.passed
-    assert gx.asset_key == AssetKey(["staging", "stg_raw__air_quality_hourly"])
-    staged = _query(pipeline, f"select count(*) from {STAGED}")[0][0]
-    assert gx.metadata["rows_validated"].value == staged > 0
+    assert_gx_check_passed(pipeline.result, pipeline.warehouse, "stg_raw__air_quality_hourly")
 
 
 def _current_files(files: Iterable[Path]) -> list[Path]:

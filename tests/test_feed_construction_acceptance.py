@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import json
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +20,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from dagster import AssetKey
 
 from orchestration.ingest.loader import FileReport
 from orchestration.quality.gx_validation import (
@@ -32,7 +31,7 @@ from orchestration.reference import load_seed
 from orchestration.sample_data.construction_acceptance import generate_construction_acceptance
 from orchestration.settings import EXPECTATIONS_DIR, FEEDS_DIR
 from tests.conftest import Pipeline
-from tests.feed_helpers import FeedWarehouse
+from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed, injected_kinds
 
 FEED = "construction_acceptance"
 CITY = "131000"
@@ -1042,16 +1041,6 @@ ERROR_SIGNS = {
 }
 
 
-def kinds_of(reasons: Sequence[str]) -> Counter[str]:
-    """The injected kind behind each quarantine reason; each reason must show exactly one."""
-    kinds: Counter[str] = Counter()
-    for reason in reasons:
-        [kind] = [k for k, sign in ERROR_SIGNS.items() if sign in reason]
-        assert ";" not in reason and re.match(r"^[A-Z]+\d+: ", reason), reason
-        kinds[kind] += 1
-    return kinds
-
-
 def test_pipeline_quarantines_every_injected_mistake(pipeline: Pipeline) -> None:
     summary = pipeline.feeds[FEED]
     assert sum(summary.injected_errors.values()) > 0
@@ -1061,16 +1050,12 @@ def test_pipeline_quarantines_every_injected_mistake(pipeline: Pipeline) -> None
             pipeline, "select reason from raw.quarantine where feed = ?", [FEED]
         )
     ]
-    assert kinds_of(reasons) == {k: n for k, n in summary.injected_errors.items() if n}
+    expected = {k: n for k, n in summary.injected_errors.items() if n}
+    assert injected_kinds(reasons, ERROR_SIGNS, r"^[A-Z]+\d+: ") == expected
 
 
 def test_pipeline_gx_check_passed(pipeline: Pipeline) -> None:
-    evaluations = {e.check_name: e for e in pipeline.result.get_asset_check_evaluations()}
-    gx = evaluations["gx_stg_raw__construction_acceptance"]
-    assert gx.passed
-    assert gx.asset_key == AssetKey(["staging", "stg_raw__construction_acceptance"])
-    staged = _query(pipeline, f"select count(*) from {STAGED}")[0][0]
-    assert gx.metadata["rows_validated"].value == staged > 0
+    assert_gx_check_passed(pipeline.result, pipeline.warehouse, "stg_raw__construction_acceptance")
 
 
 def test_pipeline_kpis_equal_an_independent_calculation(pipeline: Pipeline) -> None:
@@ -1221,7 +1206,7 @@ def test_generator_errors_are_exactly_one_quarantined_violation_each(
     reports = house.ingest(FEED)
     assert sum(r.rows_quarantined for r in reports) == sum(dirty.injected_errors.values())
     reasons = [reason for (reason,) in house.query("select reason from raw.quarantine")]
-    assert kinds_of(reasons) == dirty.injected_errors
+    assert injected_kinds(reasons, ERROR_SIGNS, r"^[A-Z]+\d+: ") == dirty.injected_errors
     clean_reports = FeedWarehouse(out.parent).ingest(FEED)
     assert len(clean_reports) == len(clean.files)
     assert sum(r.rows_quarantined for r in clean_reports) == 0

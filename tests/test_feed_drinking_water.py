@@ -22,7 +22,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from dagster import AssetKey
 
 from orchestration.ingest.contract import ContractError, parse_contract
 from orchestration.ingest.loader import FileReport
@@ -35,7 +34,7 @@ from orchestration.reference import load_seed
 from orchestration.sample_data.drinking_water import generate_drinking_water
 from orchestration.settings import EXPECTATIONS_DIR, FEEDS_DIR
 from tests.conftest import Pipeline
-from tests.feed_helpers import FeedWarehouse, stamp
+from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed, injected_kinds, stamp
 
 FEED = "drinking_water"
 CITY = "131000"
@@ -694,16 +693,6 @@ ERROR_SIGNS = {
 }
 
 
-def kinds_of(reasons: Sequence[str]) -> Counter[str]:
-    """The injected kind behind each quarantine reason; each reason must show exactly one."""
-    kinds: Counter[str] = Counter()
-    for reason in reasons:
-        [kind] = [k for k, sign in ERROR_SIGNS.items() if sign in reason]
-        assert ";" not in reason and re.match(r"^([A-Z]+\d+|row \d+): ", reason), reason
-        kinds[kind] += 1
-    return kinds
-
-
 def test_pipeline_quarantines_every_injected_mistake(pipeline: Pipeline) -> None:
     summary = pipeline.feeds[FEED]
     assert sum(summary.injected_errors.values()) > 0
@@ -713,16 +702,12 @@ def test_pipeline_quarantines_every_injected_mistake(pipeline: Pipeline) -> None
             pipeline, "select reason from raw.quarantine where feed = ?", [FEED]
         )
     ]
-    assert kinds_of(reasons) == {k: n for k, n in summary.injected_errors.items() if n}
+    expected = {k: n for k, n in summary.injected_errors.items() if n}
+    assert injected_kinds(reasons, ERROR_SIGNS) == expected
 
 
 def test_pipeline_gx_check_passed(pipeline: Pipeline) -> None:
-    evaluations = {e.check_name: e for e in pipeline.result.get_asset_check_evaluations()}
-    gx = evaluations["gx_stg_raw__drinking_water"]
-    assert gx.passed
-    assert gx.asset_key == AssetKey(["staging", "stg_raw__drinking_water"])
-    staged = _query(pipeline, f"select count(*) from {STAGED}")[0][0]
-    assert gx.metadata["rows_validated"].value == staged > 0
+    assert_gx_check_passed(pipeline.result, pipeline.warehouse, "stg_raw__drinking_water")
 
 
 def test_pipeline_kpi_equals_an_independent_calculation(pipeline: Pipeline) -> None:
@@ -856,7 +841,7 @@ def test_generator_errors_are_exactly_one_quarantined_violation_each(tmp_path: P
     reports = wh.ingest(FEED)
     assert all(n > 0 for n in summary.injected_errors.values()), summary.injected_errors
     reasons = [r for (r,) in wh.query("select reason from raw.quarantine where feed = ?", [FEED])]
-    assert kinds_of(reasons) == summary.injected_errors
+    assert injected_kinds(reasons, ERROR_SIGNS) == summary.injected_errors
     assert sum(r.rows_quarantined for r in reports) == sum(summary.injected_errors.values())
 
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import openpyxl
 import pytest
 import yaml
-from dagster import AssetKey
 
 from orchestration.ingest.landing import LOCAL_TIME
 from orchestration.quality.gx_validation import (
@@ -29,7 +27,7 @@ from orchestration.reference import load_seed
 from orchestration.sample_data.sewage import generate_sewage
 from orchestration.settings import EXPECTATIONS_DIR, FEEDS_DIR
 from tests.conftest import Pipeline
-from tests.feed_helpers import FeedWarehouse
+from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed, injected_kinds
 
 FEED = "sewage"
 KPI = "URBAN_SEWAGE_TREATMENT_RATE"
@@ -577,31 +575,18 @@ ERROR_SIGNS = {
 }
 
 
-def kinds_of(reasons: Sequence[str]) -> Counter[str]:
-    kinds: Counter[str] = Counter()
-    for reason in reasons:
-        [kind] = [k for k, sign in ERROR_SIGNS.items() if sign in reason]
-        assert ";" not in reason and re.match(r"^([A-Z]+\d+|row \d+): ", reason), reason
-        kinds[kind] += 1
-    return kinds
-
-
 def test_pipeline_quarantines_every_injected_mistake(pipeline: Pipeline) -> None:
     summary = pipeline.feeds[FEED]
     assert sum(summary.injected_errors.values()) > 0
     reasons = [
         r for (r,) in _query(pipeline, "select reason from raw.quarantine where feed = ?", [FEED])
     ]
-    assert kinds_of(reasons) == {k: n for k, n in summary.injected_errors.items() if n}
+    expected = {k: n for k, n in summary.injected_errors.items() if n}
+    assert injected_kinds(reasons, ERROR_SIGNS) == expected
 
 
 def test_pipeline_gx_check_passed(pipeline: Pipeline) -> None:
-    evaluations = {e.check_name: e for e in pipeline.result.get_asset_check_evaluations()}
-    gx = evaluations["gx_stg_raw__sewage"]
-    assert gx.passed
-    assert gx.asset_key == AssetKey(["staging", "stg_raw__sewage"])
-    staged = _query(pipeline, f"select count(*) from {STAGED}")[0][0]
-    assert gx.metadata["rows_validated"].value == staged > 0
+    assert_gx_check_passed(pipeline.result, pipeline.warehouse, "stg_raw__sewage")
 
 
 def test_pipeline_kpi_equals_an_independent_calculation(pipeline: Pipeline) -> None:
@@ -747,7 +732,7 @@ def test_generator_errors_are_exactly_one_quarantined_violation_each(
     reports = house.ingest(FEED)
     assert sum(r.rows_quarantined for r in reports) == sum(dirty.injected_errors.values())
     reasons = [reason for (reason,) in house.query("select reason from raw.quarantine")]
-    assert kinds_of(reasons) == dirty.injected_errors
+    assert injected_kinds(reasons, ERROR_SIGNS) == dirty.injected_errors
     clean_reports = FeedWarehouse(out.parent).ingest(FEED)
     loaded = [r for r in clean_reports if r.status == "loaded"]
     assert sum(r.rows_quarantined for r in clean_reports) == 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -20,7 +19,6 @@ import duckdb
 import openpyxl
 import pytest
 import yaml
-from dagster import AssetKey
 
 from orchestration.quality.gx_validation import (
     read_duckdb_table,
@@ -31,7 +29,7 @@ from orchestration.reference import load_seed
 from orchestration.sample_data.surface_water import generate_surface_water
 from orchestration.settings import EXPECTATIONS_DIR, FEEDS_DIR
 from tests.conftest import Pipeline
-from tests.feed_helpers import FeedWarehouse
+from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed, injected_kinds
 
 FEED = "surface_water"
 KPI = "SURFACE_WATER_OUTBOUND_BETTER"
@@ -759,32 +757,18 @@ ERROR_SIGNS = {
 }
 
 
-def kinds_of(reasons: Sequence[str]) -> Counter[str]:
-    """The injected kind behind each quarantine reason; each reason shows exactly one."""
-    kinds: Counter[str] = Counter()
-    for reason in reasons:
-        [kind] = [k for k, sign in ERROR_SIGNS.items() if sign in reason]
-        assert ";" not in reason and re.match(r"^([A-Z]+\d+|row \d+): ", reason), reason
-        kinds[kind] += 1
-    return kinds
-
-
 def test_pipeline_quarantines_every_injected_mistake(pipeline: Pipeline) -> None:
     summary = pipeline.feeds[FEED]
     assert sum(summary.injected_errors.values()) > 0
     reasons = [
         r for (r,) in _query(pipeline, "select reason from raw.quarantine where feed = ?", [FEED])
     ]
-    assert kinds_of(reasons) == {k: n for k, n in summary.injected_errors.items() if n}
+    expected = {k: n for k, n in summary.injected_errors.items() if n}
+    assert injected_kinds(reasons, ERROR_SIGNS) == expected
 
 
 def test_pipeline_gx_check_passed(pipeline: Pipeline) -> None:
-    evaluations = {e.check_name: e for e in pipeline.result.get_asset_check_evaluations()}
-    gx = evaluations["gx_stg_raw__surface_water"]
-    assert gx.passed
-    assert gx.asset_key == AssetKey(["staging", "stg_raw__surface_water"])
-    staged = _query(pipeline, f"select count(*) from {STAGED}")[0][0]
-    assert gx.metadata["rows_validated"].value == staged > 0
+    assert_gx_check_passed(pipeline.result, pipeline.warehouse, "stg_raw__surface_water")
 
 
 def test_pipeline_kpi_equals_an_independent_calculation(pipeline: Pipeline) -> None:
@@ -912,6 +896,6 @@ def test_generator_every_mistake_kind_is_quarantined(tmp_path: Path) -> None:
     assert all(summary.injected_errors.values()), summary.injected_errors
     wh.ingest(FEED)
     reasons = [r for (r,) in wh.query("select reason from raw.quarantine")]
-    assert kinds_of(reasons) == summary.injected_errors
+    assert injected_kinds(reasons, ERROR_SIGNS) == summary.injected_errors
     clean = generate_surface_water(tmp_path / "clean", [2015], scale=SCALE, error_rate=0.0)
     assert sum(clean.injected_errors.values()) == 0
