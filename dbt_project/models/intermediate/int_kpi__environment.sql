@@ -8,48 +8,30 @@
 -- value); the KPI is 1 when all four are met, 0 when all four are judged and one is not, and
 -- has no value while any component cannot be judged (never a guess).
 
+{#- model, KPI, the measure compared year on year (rivers: their count, only in a year where
+    some river could be evaluated), and how: lower, or not lower -#}
+{% set components = [
+    ('int_kpi__air_quality', 'AIR_PM25_ANNUAL_MEAN', 'actual_value', 'lower'),
+    ('int_kpi__surface_water', 'SURFACE_WATER_OUTBOUND_BETTER',
+     'case when actual_value is not null then numerator end', 'not_lower'),
+    ('int_kpi__drinking_water', 'DRINKING_WATER_COMPLIANCE_RATE', 'actual_value', 'not_lower'),
+    ('int_kpi__sewage', 'URBAN_SEWAGE_TREATMENT_RATE', 'actual_value', 'not_lower'),
+] %}
+
 with
 
 components as (
 
-    select
-        kpi_code,
-        kpi_year,
-        source_rows,
-        actual_value as measure
-    from {{ ref('int_kpi__air_quality') }}
-    where scope_type = 'city' and kpi_code = 'AIR_PM25_ANNUAL_MEAN'
-
-    union all
-
-    select
-        kpi_code,
-        kpi_year,
-        source_rows,
-        -- the count of rivers, only in a year where some river could be evaluated
-        case when actual_value is not null then numerator end as measure
-    from {{ ref('int_kpi__surface_water') }}
-    where scope_type = 'city' and kpi_code = 'SURFACE_WATER_OUTBOUND_BETTER'
-
-    union all
-
-    select
-        kpi_code,
-        kpi_year,
-        source_rows,
-        actual_value as measure
-    from {{ ref('int_kpi__drinking_water') }}
-    where scope_type = 'city' and kpi_code = 'DRINKING_WATER_COMPLIANCE_RATE'
-
-    union all
-
-    select
-        kpi_code,
-        kpi_year,
-        source_rows,
-        actual_value as measure
-    from {{ ref('int_kpi__sewage') }}
-    where scope_type = 'city' and kpi_code = 'URBAN_SEWAGE_TREATMENT_RATE'
+    {% for model, code, measure, _ in components %}
+        select
+            kpi_code,
+            kpi_year,
+            source_rows,
+            {{ measure }} as measure
+        from {{ ref(model) }}
+        where scope_type = 'city' and kpi_code = '{{ code }}'
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -63,15 +45,16 @@ expected as (
 
     select
         years.kpi_year,
-        codes.kpi_code
+        codes.kpi_code,
+        codes.must_fall
     from years
     cross join (
         values
-        ('AIR_PM25_ANNUAL_MEAN'),
-        ('SURFACE_WATER_OUTBOUND_BETTER'),
-        ('DRINKING_WATER_COMPLIANCE_RATE'),
-        ('URBAN_SEWAGE_TREATMENT_RATE')
-    ) as codes (kpi_code)
+        {% for _, code, _, rule in components %}
+            ('{{ code }}', {{ 'true' if rule == 'lower' else 'false' }})
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
+    ) as codes (kpi_code, must_fall)
 
 ),
 
@@ -83,8 +66,7 @@ judged as (
         coalesce(this_year.source_rows, 0) + coalesce(prior_year.source_rows, 0) as source_rows,
         case
             when this_year.measure is null or prior_year.measure is null then null
-            when expected.kpi_code = 'AIR_PM25_ANNUAL_MEAN'
-                then this_year.measure < prior_year.measure
+            when expected.must_fall then this_year.measure < prior_year.measure
             else this_year.measure >= prior_year.measure
         end as is_met
     from expected
