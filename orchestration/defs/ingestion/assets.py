@@ -9,6 +9,7 @@ from dagster import (
     AssetSpec,
     BackfillPolicy,
     BetaWarning,
+    DataVersion,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -17,11 +18,13 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
+from orchestration.crash_points import crash_point
+from orchestration.defs.resources import DUCKDB_POOL
+from orchestration.defs.transform.changes import fingerprints
 from orchestration.ingest.contract import load_contract
 from orchestration.ingest.delivery import layout
 from orchestration.ingest.loader import FileReport, ingest_landed
 from orchestration.partitions import DELIVERY_MONTHS, selected_months
-from orchestration.resources import DUCKDB_POOL
 
 # BackfillPolicy is marked beta; single-run backfills are what keeps one writer per range.
 warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
@@ -92,7 +95,12 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
                 months,
             )
             reports = landed.reports
+            crash_point("ingestion:after_load")
             table_rows = conn.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
+            data_version = fingerprints(conn, [contract.table])[contract.table]
+            (last_ingested,) = conn.execute(
+                "select max(ingested_at) from raw.ingested_files where feed = ?", [feed]
+            ).fetchone()  # type: ignore[misc]
             new = [r for r in reports if r.status in ("loaded", "rejected")]
             repeated = [r for r in reports if r.status == "repeated"]
             quarantined = conn.execute(
@@ -122,6 +130,7 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
             )
         failed = [r for r in reports if r.status == "failed"]
         metadata = {
+            "summary": _summary(new, last_ingested),
             "months": ", ".join(sorted(months)) if months else "all",
             "files_new": len(new),
             "files_already_ingested": sum(r.status == "already_ingested" for r in reports),
@@ -147,9 +156,19 @@ def build_ingestion_asset(feed: str) -> AssetsDefinition:
                 description="; ".join(f"{r.source_file}: {r.reason}" for r in failed),
                 metadata=metadata,
             )
-        return MaterializeResult(metadata=metadata)
+        # The data version is the raw table's fingerprint: unchanged when nothing new was
+        # loaded, so nothing downstream counts as changed (defs/transform/changes.py).
+        return MaterializeResult(metadata=metadata, data_version=DataVersion(data_version))
 
     return _ingest
+
+
+def _summary(new: list[FileReport], last_ingested: object) -> str:
+    if new:
+        loaded = sum(r.status == "loaded" for r in new)
+        return f"{loaded} new delivery file(s) loaded, {len(new) - loaded} rejected"
+    since = f" since {last_ingested:%Y-%m-%d %H:%M:%S}" if last_ingested else " yet"
+    return f"no new deliveries{since} (UTC)"
 
 
 def ingestion_log_specs(writers: list[AssetKey]) -> list[AssetSpec]:

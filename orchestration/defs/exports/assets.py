@@ -1,10 +1,13 @@
 """The bureau's Excel workbooks, written from the published file (never the warehouse)."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from pathlib import Path
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
 from orchestration import settings
-from orchestration.export.published import published_years
-from orchestration.export.workbook import ExportResult, export_workbook
+from orchestration.defs.publication.assets import PUBLISHED_KEY
+from orchestration.export.workbook import ExportResult, export_path, export_workbook
 
 EXPORT_KEY = AssetKey(["exports", "assessment_workbook"])
 
@@ -20,19 +23,36 @@ def _table(results: list[ExportResult]) -> str:
     return "\n".join(lines)
 
 
-@asset(
-    key=EXPORT_KEY,
-    deps=[AssetKey(["published", "assessment"])],
+EXPORT_SPEC = AssetSpec(
+    EXPORT_KEY,
+    deps=[PUBLISHED_KEY],
     group_name="publication",
     kinds={"excel"},
     description="考核结果 workbook for the statistics bureau, one per assessment year of the "
     "latest publication (全市目标完成情况, 县(市、区)考核得分, 市直部门考核得分, 考核得分明细), "
-    "in government-form layout; read from the published file only, so it takes no DuckDB pool.",
+    "in government-form layout; read from the published file only. Written by the warehouse "
+    "step after each publication, and for any published version still without its workbook.",
 )
-def assessment_workbook(context: AssetExecutionContext) -> MaterializeResult:
-    # Every year in one run; partitioning by year later is one export_workbook per partition.
+
+
+def pending_years(published: Path) -> list[int]:
+    """Years whose latest published version has no workbook yet."""
+    if not published.exists():
+        return []
+    with duckdb.connect(str(published), read_only=True) as conn:
+        latest = conn.execute(
+            "select assessment_year, max(version) from publications group by 1 order by 1"
+        ).fetchall()
+    return [
+        year
+        for year, version in latest
+        if not export_path(settings.exports_dir(), year, version).exists()
+    ]
+
+
+def export_years(context: AssetExecutionContext, years: list[int]) -> MaterializeResult:
     published = settings.published_path()
-    results = [export_workbook(published, year) for year in published_years(published)]
+    results = [export_workbook(published, year) for year in years]
     for result in results:
         context.log.info(f"{result.path}: {result.bytes:,} bytes")
     return MaterializeResult(

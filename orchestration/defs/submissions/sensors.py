@@ -18,10 +18,10 @@ from dagster import (
 )
 
 from orchestration import settings
-from orchestration.assets.submissions import INTAKE_OP, config_name
+from orchestration.defs.submissions.assets import INTAKE_OP, config_name
+from orchestration.defs.submissions.jobs import submission_intake_job
 from orchestration.ingest.file_names import display_path
 from orchestration.ingest.file_store import sha256_of, stored_path
-from orchestration.jobs import submission_intake_job
 from orchestration.submissions.landing import scan
 
 

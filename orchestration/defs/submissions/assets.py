@@ -14,6 +14,7 @@ from dagster import (
     AssetKey,
     AssetSpec,
     Config,
+    DataVersion,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -24,8 +25,9 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from orchestration import settings
+from orchestration.defs.resources import DUCKDB_POOL
+from orchestration.defs.transform.changes import fingerprints
 from orchestration.reference import project_var
-from orchestration.resources import DUCKDB_POOL
 from orchestration.submissions.intake import SubmissionReport, process_files, process_landed
 from orchestration.submissions.reporting import forms_for
 from orchestration.submissions.store import SUBMISSION_TABLES
@@ -128,11 +130,14 @@ def raw_submissions(
                 settings.feedback_dir(),
                 settings.settle_seconds(),
             )
+        # Each table's fingerprint is its data version: unchanged when nothing new was read.
+        versions = fingerprints(conn, SUBMISSION_TABLES)
     new = [r for r in reports if r.status in ("accepted", "returned", "rejected")]
     for r in new:
         if r.status != "accepted":
             context.log.warning(f"{r.source_file}: {r.status}: {'; '.join(r.problems[:3])}")
     metadata = {
+        "summary": f"{len(new)} new workbook(s)" if new else "no new workbooks",
         "files_new": len(new),
         "files_accepted": sum(r.status == "accepted" for r in new),
         "files_returned": sum(r.status == "returned" for r in new),
@@ -154,10 +159,13 @@ def raw_submissions(
             metadata=metadata,
         )
     # The four tables are written together, one transaction per workbook.
-    yield MaterializeResult(asset_key=SUBMISSION_KEYS[0], metadata=metadata)
-    for key in SUBMISSION_KEYS[1:]:
+    for key, table in zip(SUBMISSION_KEYS, SUBMISSION_TABLES, strict=True):
         yield MaterializeResult(
-            asset_key=key, metadata={"written_with": SUBMISSION_KEYS[0].to_user_string()}
+            asset_key=key,
+            metadata=metadata
+            if key == SUBMISSION_KEYS[0]
+            else {"written_with": SUBMISSION_KEYS[0].to_user_string()},
+            data_version=DataVersion(versions[table]),
         )
 
 

@@ -5,12 +5,13 @@ Two assets publish into the same file, one way each (orchestration/publish.py):
 * `published/assessment_by_year` — partitioned by 考核年度 (ASSESSMENT_YEARS): one partition
   is one year's publication. Job `publish_assessment`, the January schedule and backfills.
 * `published/assessment` — unpartitioned, in `refresh_all`: every assessment year of the
-  warehouse in one pass. A Dagster job holds one partitioning only, and `refresh_all` carries
-  the monthly delivery partitions, so the yearly asset cannot be in it.
+  warehouse in one pass, published by the warehouse step right after the models it reads, so
+  a run stopped in between publishes on the next run (publication_pending). A Dagster job
+  holds one partitioning only, and `refresh_all` carries the monthly delivery partitions, so
+  the yearly asset cannot be in it.
 
-Both read the marts and sit downstream of the blocking GX checks in their job; both are in
-pool `duckdb`, so they never write the published file at the same time (publish.py also takes
-a file lock)."""
+Both read the marts behind the quality gates; both are in pool `duckdb`, so they never write
+the published file at the same time (publish.py also takes a file lock)."""
 
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetMaterialization,
+    AssetSpec,
     BackfillPolicy,
+    DagsterInstance,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -26,11 +29,11 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
-from orchestration.assets.dbt_models import model_key
+from orchestration.defs.resources import DUCKDB_POOL
+from orchestration.defs.transform.manifest import model_key
 from orchestration.partitions import ASSESSMENT_YEARS
 from orchestration.publication_diff import diff_markdown
 from orchestration.publish import PUBLISHED_TABLES, TABLE_NAMES, YearPublication, publish_years
-from orchestration.resources import DUCKDB_POOL
 
 PUBLISHED_KEY = AssetKey(["published", "assessment"])
 PUBLISHED_BY_YEAR_KEY = AssetKey(["published", "assessment_by_year"])
@@ -109,22 +112,36 @@ def published_assessment_by_year(
     return _publish(context, Path(duckdb.database), years)
 
 
-@asset(
-    key=PUBLISHED_KEY,
+PUBLISHED_SPEC = AssetSpec(
+    PUBLISHED_KEY,
     deps=PUBLISHED_MARTS,
     group_name="publication",
-    pool=DUCKDB_POOL,
     kinds={"duckdb", "parquet"},
-    description=f"Every assessment year of the warehouse in one pass ({_TABLES_TEXT}), as "
-    "refresh_all's last step: a year whose rows changed gets a new immutable version (with a "
+    description=f"考核结果发布: every assessment year of the warehouse in one pass "
+    f"({_TABLES_TEXT}), as refresh_all's last step (in the warehouse step, "
+    "defs/transform/assets.py): a year whose rows changed gets a new immutable version (with a "
     "diff), an unchanged year nothing.",
 )
-def published_assessment(
-    context: AssetExecutionContext, duckdb: DuckDBResource
-) -> MaterializeResult:
-    result = _publish(context, Path(duckdb.database), None)
-    # The same publication, seen per year: the yearly asset's partitions show what is published
-    # (a year in progress is no partition yet).
+
+
+def publication_pending(instance: DagsterInstance) -> bool:
+    """True when a published mart was materialised after the last publication (a run that
+    stopped between the two), or nothing was ever published."""
+    latest = instance.get_latest_materialization_events([PUBLISHED_KEY, *PUBLISHED_MARTS])
+    published = latest.get(PUBLISHED_KEY)
+    if published is None:
+        return True
+    return any(
+        event is not None and event.storage_id > published.storage_id
+        for key, event in latest.items()
+        if key != PUBLISHED_KEY
+    )
+
+
+def publish_every_year(context: AssetExecutionContext, warehouse: Path) -> MaterializeResult:
+    """Publish every year of the warehouse; the yearly asset's partitions record the same
+    versions (a year in progress is no partition yet)."""
+    result = _publish(context, warehouse, None)
     partitions = set(ASSESSMENT_YEARS.get_partition_keys())
     versions = result.metadata["versions_by_year"].value
     for year, version in versions.items():

@@ -1,1 +1,0 @@
-"""Dagster assets: ingestion (raw/*), dbt models, publication."""

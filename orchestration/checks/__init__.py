@@ -1,1 +1,0 @@
-"""Asset checks: Great Expectations suites run as blocking Dagster checks."""

@@ -1,0 +1,312 @@
+"""The warehouse models: every dbt node in one Dagster step, with the Great Expectations gates
+run inside it, between the staged tables and what is built from them.
+
+One step, because DuckDB has one writer and a step costs a process, an import of the code
+location and a pool claim (docs/architecture.md, "Execution"). Inside it:
+
+1. plan (changes.py): which nodes changed — new or corrected deliveries in their raw tables,
+   a changed model, seed, macro or var, a node missing from the warehouse or never
+   materialised — each with everything downstream. Nothing changed: nothing runs.
+2. gates (gates.py): the changed staged tables' new rows are validated; a failing gate holds
+   back the nodes built from that feed alone, and the publication.
+3. `dbt build` of the plan (unit tests excluded: they run in CI, `tests/test_dbt_unit_tests.py`,
+   and on demand with `dbt test --select test_type:unit`).
+4. the materialisations are recorded only now, descendants before ancestors, and only for
+   nodes whose whole build below them succeeded: a run killed or failed anywhere leaves what
+   it did not finish looking changed, and the next run does it again."""
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    DagsterInstance,
+    DataVersion,
+    Failure,
+    MetadataValue,
+    Output,
+    multi_asset,
+)
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration import settings
+from orchestration.crash_points import crash_point
+from orchestration.defs.exports.assets import EXPORT_KEY, EXPORT_SPEC, export_years, pending_years
+from orchestration.defs.publication.assets import (
+    PUBLISHED_KEY,
+    PUBLISHED_MARTS,
+    PUBLISHED_SPEC,
+    publication_pending,
+    publish_every_year,
+)
+from orchestration.defs.resources import DUCKDB_POOL
+from orchestration.defs.transform.changes import BuildPlan, next_state, plan_build
+from orchestration.defs.transform.gates import (
+    GATES,
+    LOADED_THROUGH,
+    Gate,
+    check_result,
+    loaded_through,
+    new_deliveries,
+    run_gate,
+)
+from orchestration.defs.transform.manifest import DBT_CHECK_SPECS, DBT_SPECS, GRAPH
+
+WAREHOUSE_STEP = "warehouse_models"
+STATE_KEY = AssetKey(["warehouse", "build_state"])
+STATE_SPEC = AssetSpec(
+    STATE_KEY,
+    deps=[spec.key for spec in DBT_SPECS],
+    group_name="marts",
+    kinds={"dbt"},
+    description="构建记录 / build state: what every dbt node was last built from (its code "
+    "version and, for the staging models, the data version of the raw tables it read). "
+    "Recorded last by each completed build; the next run builds only what differs.",
+)
+# Raw tables every feed writes: a change there is not a feed of its own (held_back).
+BOOKKEEPING = ("raw.ingested_files", "raw.quarantine", "raw.repeated_deliveries")
+NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+
+
+def _names(unique_ids: set[str]) -> list[str]:
+    return sorted(GRAPH.nodes[uid].name for uid in unique_ids)
+
+
+def _dbt_build(
+    context: AssetExecutionContext, dbt: DbtCliResource, nodes: set[str], *, tests: str
+) -> tuple[list[Any], bool]:
+    """`dbt build` of exactly these nodes and their data tests (`tests`: dbt's indirect
+    selection, "eager" or "buildable"); the events are held back for recording."""
+    # One --select value (space-separated nodes): dagster-dbt reads a single value per flag.
+    args = ["build", "--select", " ".join(_names(nodes)), *NO_UNIT_TESTS]
+    args += ["--indirect-selection", tests]
+    # A scratch target folder per invocation (dagster-dbt keeps ~5 MB per call otherwise);
+    # partial parsing still reuses the project's partial_parse.msgpack.
+    with tempfile.TemporaryDirectory(prefix="dbt-build-") as target:
+        invocation = dbt.cli(args, context=context, target_path=Path(target), raise_on_error=False)
+        events = list(invocation.stream())
+        ok = invocation.is_successful()
+        if not ok:
+            _log_failures(context, invocation)
+    return events, ok
+
+
+def _log_failures(context: AssetExecutionContext, invocation: Any) -> None:
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except Exception:  # dbt stopped before writing its results: its error is all there is
+        context.log.error(f"dbt failed: {invocation.get_error()}")
+        return
+    for result in results:
+        if result["status"] in ("error", "fail"):
+            context.log.error(f"dbt {result['unique_id']}: {result['status']}: {result['message']}")
+
+
+def _record_order(
+    context: AssetExecutionContext, events: list[Any], plan: BuildPlan, built_ok: set[str]
+) -> list[Any]:
+    """Outputs of the nodes whose whole selected subtree was built, in dependency order (as
+    Dagster wants a multi-asset's outputs), then the check results."""
+    depth = GRAPH.depth()
+    key_to_uid = {node.key: uid for uid, node in GRAPH.nodes.items()}
+    failed = plan.selected - built_ok
+    outputs: list[tuple[int, Output]] = []
+    rest: list[Any] = []
+    for event in events:
+        if isinstance(event, Output):
+            uid = key_to_uid[context.assets_def.keys_by_output_name[event.output_name]]
+            if GRAPH.descendants([uid]) & failed:
+                continue
+            outputs.append((depth[uid], _versioned(event, uid, plan)))
+        else:
+            rest.append(event)
+    outputs.sort(key=lambda item: item[0])
+    return [o for _, o in outputs] + rest
+
+
+def _versioned(output: Output, uid: str, plan: BuildPlan) -> Output:
+    version = plan.source_versions.get(uid)
+    metadata = dict(output.metadata or {})
+    metadata["lq/why_built"] = plan.why(uid)
+    if plan.loaded_through.get(uid):
+        metadata[LOADED_THROUGH] = plan.loaded_through[uid]
+    return Output(
+        value=output.value,
+        output_name=output.output_name,
+        metadata=metadata,
+        data_version=DataVersion(version) if version else None,
+        tags=output.tags,
+    )
+
+
+@multi_asset(
+    name=WAREHOUSE_STEP,
+    specs=[*DBT_SPECS, STATE_SPEC, PUBLISHED_SPEC, EXPORT_SPEC],
+    check_specs=[*DBT_CHECK_SPECS, *(gate.spec() for gate in GATES)],
+    can_subset=True,
+    pool=DUCKDB_POOL,
+    allow_arbitrary_check_specs=True,
+    description="数据仓库: every dbt model and seed, built only when its raw data, code or "
+    "reference data changed, behind the Great Expectations gates; then the publication of "
+    "every year whose assessment changed, and its workbooks.",
+)
+def warehouse_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource
+) -> Iterator[Output | AssetCheckResult]:
+    database = Path(duckdb.database)
+    with duckdb.get_connection() as conn:
+        state = read_state(context.instance)
+        plan = plan_build(GRAPH, conn, state, sorted(context.selected_asset_keys))
+        gates = [
+            g
+            for g in GATES
+            if g.unique_id in plan.selected and g.check_key in context.selected_asset_check_keys
+        ]
+        files = {g.name: new_deliveries(conn, g, state.get(g.unique_id)) for g in gates}
+        for g in gates:
+            plan.loaded_through[g.unique_id] = _iso(loaded_through(conn, g))
+    if plan.nothing:
+        context.log.info(
+            f"Nothing to build: the {len(GRAPH.nodes)} dbt models and seeds are up to date "
+            "(no new deliveries, no changed code or reference data since they were built)."
+        )
+        yield from _publish_and_export(context, database, marts_built=False)
+        return
+    by_reason: dict[str, list[str]] = {}
+    for uid, why in sorted(plan.reasons.items()):
+        by_reason.setdefault(why, []).append(GRAPH.nodes[uid].name)
+    for why, names in by_reason.items():
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        context.log.info(f"{why}: {shown} (with everything downstream)")
+    context.log.info(f"{len(plan.selected)} of {len(GRAPH.nodes)} dbt nodes to build")
+
+    events: list[Any] = []
+    built: set[str] = set()
+    # A gated staged table must exist in its new form before it is validated: views whose
+    # only change is new raw rows already show them; anything else is built first.
+    first = (
+        GRAPH.ancestors(g.unique_id for g in gates if _needs_build_before_gate(g, plan))
+        & plan.selected
+    )
+    if first:
+        # tests that also read nodes built later (a staged code against a seed) run then
+        step_events, _ = _dbt_build(context, dbt, first, tests="buildable")
+        events += step_events
+        built |= _built(context, step_events)
+    crash_point("transform:before_gates")
+
+    held_back: set[str] = set()
+    failed_gates: list[str] = []
+    for gate in gates:
+        if gate.unique_id in first and gate.unique_id not in built:
+            continue  # its model failed to build: dbt's error says why
+        outcome = run_gate(database, gate, files[gate.name])
+        events.append(check_result(gate, outcome, files[gate.name]))
+        if not outcome.success:
+            failed_gates.append(gate.name)
+            held_back |= GRAPH.held_back(gate.unique_id, gate.raw_tables, BOOKKEEPING)
+            context.log.error(
+                f"{gate.name}: {outcome.failed} of {outcome.evaluated} expectations failed; "
+                f"held back: {', '.join(_names(held_back)) or 'nothing'}"
+            )
+    crash_point("transform:after_gates")
+
+    rest = plan.selected - first - held_back
+    ok = True
+    if rest:
+        step_events, ok = _dbt_build(context, dbt, rest, tests="eager")
+        events += step_events
+        built |= _built(context, step_events)
+    crash_point("transform:after_dbt")
+
+    recorded = built - held_back
+    if failed_gates:
+        # The publication reads these marts: they are built, but not recorded, so they stay
+        # due and nothing is published while a feed fails its gate.
+        recorded -= _published_marts()
+    for event in _record_order(context, events, plan, recorded):
+        yield event
+        crash_point("transform:recording")
+    yield Output(
+        None,
+        output_name=_output(context, STATE_KEY),
+        metadata={
+            "state": MetadataValue.json(next_state(state, GRAPH, plan, recorded)),
+            "nodes_built": len(recorded),
+            "nodes_due": len(plan.selected - recorded),
+        },
+    )
+    crash_point("transform:state_recorded")
+    if ok and not failed_gates:
+        yield from _publish_and_export(
+            context, database, marts_built=bool(recorded & _published_marts())
+        )
+    else:
+        context.log.error("Nothing published: the warehouse build did not complete.")
+    if not ok or failed_gates:
+        raise Failure(
+            description="; ".join(
+                [*(f"gate {name} failed" for name in failed_gates)]
+                + ([] if ok else ["dbt build failed: see the step's log"])
+            )
+        )
+
+
+def read_state(instance: DagsterInstance) -> dict[str, dict[str, Any]]:
+    """What the last completed build recorded (empty before the first)."""
+    event = instance.get_latest_materialization_event(STATE_KEY)
+    if event is None or event.asset_materialization is None:
+        return {}
+    value = event.asset_materialization.metadata.get("state")
+    return dict(value.value) if value is not None else {}  # type: ignore[union-attr]
+
+
+def _publish_and_export(
+    context: AssetExecutionContext, database: Path, *, marts_built: bool
+) -> Iterator[Output]:
+    """Publish when the published marts were rebuilt, or a run stopped before publishing
+    what it built; export every published version that has no workbook yet."""
+    selected = context.selected_asset_keys
+    if PUBLISHED_KEY in selected and (marts_built or publication_pending(context.instance)):
+        result = publish_every_year(context, database)
+        crash_point("publication:before_record")
+        yield Output(None, output_name=_output(context, PUBLISHED_KEY), metadata=result.metadata)
+    if EXPORT_KEY in selected:
+        years = pending_years(settings.published_path())
+        if years:
+            result = export_years(context, years)
+            yield Output(None, output_name=_output(context, EXPORT_KEY), metadata=result.metadata)
+
+
+def _output(context: AssetExecutionContext, key: AssetKey) -> str:
+    return context.assets_def.get_output_name_for_asset_key(key)
+
+
+def _needs_build_before_gate(gate: Gate, plan: BuildPlan) -> bool:
+    node = GRAPH.nodes[gate.unique_id]
+    why = plan.reasons.get(gate.unique_id, "")
+    return node.materialized != "view" or not why.startswith("new or corrected deliveries")
+
+
+def _built(context: AssetExecutionContext, events: list[Any]) -> set[str]:
+    key_to_uid = {node.key: uid for uid, node in GRAPH.nodes.items()}
+    return {
+        key_to_uid[context.assets_def.keys_by_output_name[e.output_name]]
+        for e in events
+        if isinstance(e, Output)
+    }
+
+
+def _published_marts() -> set[str]:
+    key_to_uid = {node.key: uid for uid, node in GRAPH.nodes.items()}
+    return {key_to_uid[k] for k in PUBLISHED_MARTS if isinstance(k, AssetKey)}
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat(sep=" ") if value is not None else None  # type: ignore[attr-defined]

@@ -1,0 +1,46 @@
+"""The dbt project as Dagster assets: specs, dbt-test checks and the build graph, read once
+from the manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dagster import AssetKey
+from dagster_dbt.asset_utils import build_dbt_specs
+
+from orchestration.dbt_project import dbt_project
+from orchestration.defs.transform.changes import ManifestGraph
+from orchestration.defs.transform.translator import TRANSLATOR
+
+MANIFEST = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+
+DBT_SPECS, DBT_CHECK_SPECS = build_dbt_specs(
+    translator=TRANSLATOR,
+    manifest=MANIFEST,
+    select="fqn:*",
+    exclude="",
+    selector="",
+    io_manager_key=None,
+    project=dbt_project,
+)
+DBT_KEYS = tuple(spec.key for spec in DBT_SPECS)
+
+GRAPH = ManifestGraph.build(
+    MANIFEST,
+    key_of=lambda uid: TRANSLATOR.get_asset_spec(MANIFEST, uid, dbt_project).key,
+    code_version_of=TRANSLATOR.get_code_version,
+)
+_BY_NAME = {node.name: node for node in GRAPH.nodes.values()}
+
+
+def model_key(model_name: str) -> AssetKey:
+    """The Dagster key of a dbt model, looked up rather than hand-written."""
+    try:
+        return _BY_NAME[model_name].key
+    except KeyError:
+        raise KeyError(f"no dbt model or seed named {model_name!r}") from None
+
+
+def model_unique_id(model_name: str) -> str:
+    return _BY_NAME[model_name].unique_id
