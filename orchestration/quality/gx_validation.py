@@ -337,7 +337,9 @@ def validate_staged_deliveries(
         columns = connection.sql(f"SELECT * FROM {table_sql} LIMIT 0").columns
         table_row_count = _scalar(connection, f"SELECT count(*) FROM {table_sql}")
         table_outcomes = {
-            index: _table_outcome(connection, table_sql, columns, table_row_count, loaded, index)
+            index: _table_outcome(
+                connection, table_sql, columns, table_row_count, loaded, index, shas
+            )
             for index, scope in enumerate(loaded.scopes)
             if scope == "table"
         }
@@ -450,6 +452,7 @@ def _table_outcome(
     row_count: int,
     loaded: LoadedSuite,
     index: int,
+    shas: tuple[str, ...] | None,
 ) -> ExpectationOutcome:
     """One `TABLE_SQL_EXPECTATIONS` entry, evaluated by DuckDB over the whole table."""
     import duckdb
@@ -471,7 +474,9 @@ def _table_outcome(
         elif kind == "expect_table_row_count_to_be_between":
             success = _within(row_count, kwargs)
         else:
-            return _unique_outcome(connection, table_sql, columns, loaded, kind, kwargs, common)
+            return _unique_outcome(
+                connection, table_sql, columns, loaded, kind, kwargs, common, shas
+            )
         return ExpectationOutcome(
             success=success,
             unexpected_count=None,
@@ -499,9 +504,15 @@ def _unique_outcome(
     kind: str,
     kwargs: dict[str, Any],
     common: dict[str, Any],
+    shas: tuple[str, ...] | None,
 ) -> ExpectationOutcome:
     """Key uniqueness as GX counts it: every row of a repeated key is unexpected; rows whose
-    key is missing are skipped as `ignore_row_if` says (a single column's nulls always are)."""
+    key is missing are skipped as `ignore_row_if` says (a single column's nulls always are).
+
+    The key is compared across every row of the table. With `shas` (an incremental run) a
+    repeated key counts when at least one of its rows is new: a new row repeating an old key
+    fails, a repetition among old rows only was reported when its file was new (as row-level
+    rules are not re-run on old rows)."""
     keys = list(kwargs["column_list"]) if "column_list" in kwargs else [kwargs["column"]]
     missing = [key for key in keys if key not in columns]
     if missing:
@@ -518,14 +529,21 @@ def _unique_outcome(
     if kwargs.get("row_condition"):
         filters.append(_condition_sql(kwargs["row_condition"]))
     where = " AND ".join(filters) or "TRUE"
+    params: dict[str, Any] | None = None
+    is_new = "TRUE"
+    if shas is not None:
+        params = {"shas": list(shas)}
+        is_new = f"{_quote(DELIVERY_COLUMN)} IN (SELECT unnest($shas::VARCHAR[]))"
     ((element_count, unexpected),) = connection.sql(
         f"""
-        WITH base AS (SELECT {key_sql} FROM {table_sql} WHERE {where})
+        WITH base AS (SELECT {key_sql}, {is_new} AS __new FROM {table_sql} WHERE {where})
         SELECT
             (SELECT count(*) FROM base),
             (SELECT coalesce(sum(n), 0) FROM (
-                SELECT count(*) AS n FROM base GROUP BY {key_sql} HAVING count(*) > 1))
-        """
+                SELECT count(*) AS n FROM base GROUP BY {key_sql}
+                HAVING count(*) > 1 AND bool_or(__new)))
+        """,
+        params=params,
     ).fetchall()
     unexpected = int(unexpected)
     samples: list[str] = []
@@ -537,10 +555,12 @@ def _unique_outcome(
         duplicates = connection.sql(
             f"""
             SELECT {shown_sql} FROM (
-                SELECT {shown_sql}, count(*) OVER (PARTITION BY {key_sql}) AS __n
-                FROM {table_sql} WHERE {where})
-            WHERE __n > 1 ORDER BY {shown_sql} LIMIT {SAMPLE_LIMIT * 10}
-            """
+                SELECT {shown_sql}, count(*) OVER keys AS __n, bool_or({is_new}) OVER keys AS __new
+                FROM {table_sql} WHERE {where}
+                WINDOW keys AS (PARTITION BY {key_sql}))
+            WHERE __n > 1 AND __new ORDER BY {shown_sql} LIMIT {SAMPLE_LIMIT * 10}
+            """,
+            params=params,
         ).fetchall()
         for record in duplicates:
             values = dict(zip(shown, record, strict=True))
@@ -844,8 +864,19 @@ def _outcome(
         observed = "error: " + "; ".join(errors)
     meta = loaded.entries[index].get("meta") or {}
     percent = details.get("unexpected_percent")
+    rows = [row for row in rows if isinstance(row, dict)]
+    # GX adds the checked column's value to the index columns: the sample keeps it, the row
+    # list names just the row.
+    identified = _distinct([text for text in map(_row_text, rows) if text])
     row_texts = _distinct(
-        [_row_text(row) for row in rows if isinstance(row, dict) and _row_text(row)]
+        [
+            text
+            for text in (
+                _row_text({k: v for k, v in row.items() if k in loaded.index_columns})
+                for row in rows
+            )
+            if text
+        ]
     )
     values = details.get("partial_unexpected_list") or []
     return ExpectationOutcome(
@@ -854,7 +885,7 @@ def _outcome(
         success=bool(item.success),
         unexpected_count=_int_or_none(details.get("unexpected_count")),
         unexpected_percent=None if percent is None else round(float(percent), 4),
-        sample_unexpected=row_texts if row_texts and _needs_rows(item) else _distinct(values),
+        sample_unexpected=identified if identified and _needs_rows(item) else _distinct(values),
         observed_value=None if observed is None else _text(observed),
         note=meta.get("notes"),
         meta=meta,
@@ -953,7 +984,7 @@ def outcome_markdown(outcome: SuiteOutcome, sample_limit: int = 5) -> str:
             unexpected += f" ({item.unexpected_percent:.3g}%)"
         shown_values = item.sample_unexpected or ([] if item.success else item.unexpected_rows)
         if shown_values:
-            shown = ", ".join(_clip(value) for value in shown_values[:sample_limit])
+            shown = ", ".join(_clip(value, 60) for value in shown_values[:sample_limit])
             if len(shown_values) > sample_limit:
                 shown += ", …"
         else:
