@@ -134,7 +134,7 @@ class SuiteOutcome:
         return [outcome for outcome in self.outcomes if not outcome.success]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedSuite:
     """A suite file parsed once: its GX suite (every expectation), the raw entries, and where
     `validate_staged_deliveries` evaluates each one."""
