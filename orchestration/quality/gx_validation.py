@@ -330,6 +330,8 @@ def validate_staged_deliveries(
     `seconds` covers the SQL, the read and the validation.
     """
     started = time.perf_counter()
+    if isinstance(source_sha256, str):
+        raise TypeError("source_sha256 is a list of sha256, not one string")
     loaded = load_suite_file(suite_path)
     shas = None if source_sha256 is None else tuple(dict.fromkeys(source_sha256))
     with _connection(database) as connection:
@@ -528,12 +530,16 @@ def _unique_outcome(
         filters.append("(" + " OR ".join(f"{_quote(key)} IS NOT NULL" for key in keys) + ")")
     if kwargs.get("row_condition"):
         filters.append(_condition_sql(kwargs["row_condition"]))
-    where = " AND ".join(filters) or "TRUE"
     params: dict[str, Any] | None = None
     is_new = "TRUE"
     if shas is not None:
         params = {"shas": list(shas)}
         is_new = f"{_quote(DELIVERY_COLUMN)} IN (SELECT unnest($shas::VARCHAR[]))"
+        if DELIVERY_COLUMN in keys:
+            # A key that includes the file's sha256 can only repeat a new row's key within the
+            # new files: the same answer as the whole table, from the new rows alone.
+            filters.append(is_new)
+    where = " AND ".join(filters) or "TRUE"
     ((element_count, unexpected),) = connection.sql(
         f"""
         WITH base AS (SELECT {key_sql}, {is_new} AS __new FROM {table_sql} WHERE {where})
