@@ -1,11 +1,23 @@
 """How expensive is validating the staged spot-check table with Great Expectations?
 
-    .venv/bin/python benchmarks/bench_gx.py                 # 10k, 100k, 1M rows
-    .venv/bin/python benchmarks/bench_gx.py --sizes 10000 --repeat 2 --json out.json
+    .venv/bin/python benchmarks/bench_gx.py                   # whole table vs one new delivery
+    .venv/bin/python benchmarks/bench_gx.py --sizes 100000 --repeat 5 --json out.json
+    .venv/bin/python benchmarks/bench_gx.py --routes --sizes 10000 100000 1000000
 
 For each size a synthetic `staging.stg_raw__spot_checks` table (the dbt view's columns and types,
-all rows valid) is written to a DuckDB file in a temporary folder. Then two fresh worker
-processes measure, so neither inherits the other's imports or memory:
+all rows valid, delivered files of 500 rows) is written to a DuckDB file in a temporary folder.
+
+By default one fresh worker process compares what a run pays (`validate_staged_deliveries`):
+
+- whole: the whole table (first build, full rebuild: `source_sha256=None`);
+- delivery: the rows of the newest delivered file (500 rows) — GX on those rows, key
+  uniqueness and row count in SQL over the whole table; with two of its parts (the filtered
+  read; GX alone on the frame read) and the first call in the fresh process (import GX,
+  context, suite);
+- the ratio whole ÷ delivery.
+
+`--routes` adds the comparison of routes made when the module was designed, each in a fresh
+worker process, so none inherits another's imports or memory:
 
 - gx:  the chosen route (orchestration/quality/gx_validation.py): first-call overhead (import
        GX, build the ephemeral context, load the suite, first read + validation), read time
@@ -38,7 +50,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "expectations" / "stg_raw__spot_checks.json"
 TABLE = "staging.stg_raw__spot_checks"
-SIZES = (10_000, 100_000, 1_000_000)
+SIZES = (100_000, 1_000_000)
+ROUTE_SIZES = (10_000, 100_000, 1_000_000)
+FILE_ROWS = 500
 
 STREAMS = ["manufacturing", "food", "agricultural", "forestry", "risk"]
 COUNTIES = [
@@ -90,10 +104,10 @@ def build_database(path: Path, rows: int) -> float:
                 CASE WHEN (i * 37) % 100 < 8 THEN 'fail' ELSE 'pass' END AS verdict,
                 NOT ((i * 37) % 100 < 8) AS is_pass,
                 CASE WHEN (i * 37) % 100 < 8 THEN '标签标识；净含量' END AS nonconforming_items,
-                sha256('file' || (i // 500)::VARCHAR) AS source_sha256,
-                'spot_checks_' || (i // 500)::VARCHAR || '.xlsx' AS source_file,
-                (i % 500 + 1)::INTEGER AS source_row,
-                TIMESTAMP '2026-01-05 08:00:00' + to_seconds(i // 500) AS loaded_at
+                sha256('file' || (i // {FILE_ROWS})::VARCHAR) AS source_sha256,
+                'spot_checks_' || (i // {FILE_ROWS})::VARCHAR || '.xlsx' AS source_file,
+                (i % {FILE_ROWS} + 1)::INTEGER AS source_row,
+                TIMESTAMP '2026-01-05 08:00:00' + to_seconds(i // {FILE_ROWS}) AS loaded_at
             FROM range({rows}) AS t(i)
             """
         )
@@ -204,6 +218,51 @@ def worker_gx(database: Path, repeat: int) -> dict[str, object]:
     return report
 
 
+def worker_delivery(database: Path, repeat: int) -> dict[str, object]:
+    """Whole table vs the newest delivered file's rows, as a run calls it."""
+    import duckdb
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    sys.path.insert(0, str(ROOT))
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        newest = connection.sql(
+            f"SELECT max_by(source_sha256, loaded_at), count(*) FROM {TABLE}"
+        ).fetchall()[0]
+    finally:
+        connection.close()
+    files = [newest[0]]
+    report: dict[str, object] = {"table_rows": newest[1]}
+
+    started = time.perf_counter()
+    from orchestration.quality import gx_validation as quality
+
+    first = quality.validate_staged_deliveries(database, TABLE, SUITE, files)
+    report["first_call_s"] = time.perf_counter() - started  # import GX + context + suite + run
+    assert first.success, quality.outcome_markdown(first)
+    report["delivery_rows"] = first.rows_validated
+    report["expectations"] = first.evaluated
+    report["table_sql_expectations"] = sum(item.scope == "table" for item in first.outcomes)
+
+    delivery, _ = _timed(
+        lambda: quality.validate_staged_deliveries(database, TABLE, SUITE, files), repeat
+    )
+    report["delivery_s"] = delivery
+    reads, frame = _timed(lambda: quality.read_duckdb_table(database, TABLE, files), repeat)
+    report["delivery_read_s"] = reads
+    gx_only, _ = _timed(lambda: quality.validate_dataframe(frame, SUITE), repeat)
+    report["delivery_gx_s"] = gx_only
+    report["rss_after_delivery_mib"] = _peak_rss_mib()
+
+    whole, outcome = _timed(
+        lambda: quality.validate_staged_deliveries(database, TABLE, SUITE, None), repeat
+    )
+    assert outcome.success and outcome.rows_validated == report["table_rows"]
+    report["whole_s"] = whole
+    report["rss_peak_mib"] = _peak_rss_mib()
+    return report
+
+
 def worker_sql(database: Path, repeat: int) -> dict[str, object]:
     import duckdb
 
@@ -250,7 +309,13 @@ def worker_build(database: Path, repeat: int, rows: int) -> dict[str, object]:
     return {"build_s": build_database(database, rows), "rss_peak_mib": _peak_rss_mib()}
 
 
-WORKERS = {"gx": worker_gx, "sql": worker_sql, "df": worker_df, "build": worker_build}
+WORKERS = {
+    "gx": worker_gx,
+    "sql": worker_sql,
+    "df": worker_df,
+    "build": worker_build,
+    "delivery": worker_delivery,
+}
 
 
 def _in_worker(mode: str, database: Path, repeat: int, rows: int = 0) -> dict[str, object]:
@@ -265,6 +330,25 @@ def _in_worker(mode: str, database: Path, repeat: int, rows: int = 0) -> dict[st
 
 def _median(values: object) -> float:
     return statistics.median(values)  # type: ignore[arg-type]
+
+
+def delivery_markdown(results: list[dict[str, object]]) -> str:
+    lines = [
+        "| table rows | new delivery | whole table | one delivery | ratio | read the delivery"
+        " | GX alone on its rows | first call, fresh process | peak RSS: delivery / whole |",
+        "| --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+    ]
+    for result in results:
+        run = result["delivery"]
+        whole, delivery = _median(run["whole_s"]), _median(run["delivery_s"])
+        lines.append(
+            f"| {run['table_rows']:,} | {run['delivery_rows']:,} rows | {whole:.3f} s"
+            f" | {delivery:.3f} s | {whole / delivery:.1f} ×"
+            f" | {_median(run['delivery_read_s']):.3f} s | {_median(run['delivery_gx_s']):.3f} s"
+            f" | {run['first_call_s']:.2f} s"
+            f" | {run['rss_after_delivery_mib']:.0f} / {run['rss_peak_mib']:.0f} MiB |"
+        )
+    return "\n".join(lines)
 
 
 def markdown(results: list[dict[str, object]]) -> str:
@@ -314,7 +398,10 @@ def markdown(results: list[dict[str, object]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--sizes", type=int, nargs="+")
+    parser.add_argument(
+        "--routes", action="store_true", help="also compare the read and validation routes"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
@@ -328,28 +415,33 @@ def main() -> None:
         print(json.dumps(work(args.db, args.repeat, *extra)))
         return
 
+    sizes = args.sizes or list(ROUTE_SIZES if args.routes else SIZES)
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-gx-") as folder:
-        for rows in args.sizes:
+        for rows in sizes:
             database = Path(folder) / f"staged_{rows}.duckdb"
             build = _in_worker("build", database, args.repeat, rows)
-            result = {
+            result: dict[str, object] = {
                 "rows": rows,
                 "build_s": build["build_s"],
                 "file_mib": database.stat().st_size / 2**20,
-                "gx": _in_worker("gx", database, args.repeat),
-                "sql": _in_worker("sql", database, args.repeat),
-                "df": _in_worker("df", database, args.repeat),
+                "delivery": _in_worker("delivery", database, args.repeat),
             }
+            run = result["delivery"]
             print(
-                f"{rows:>9,} rows: read {_median(result['gx']['read_s']):.3f} s, "
-                f"GX {_median(result['gx']['validate_s']):.3f} s, "
-                f"SQL {_median(result['sql']['sql_s']):.3f} s",
+                f"{rows:>9,} rows: whole {_median(run['whole_s']):.3f} s, "
+                f"one delivery {_median(run['delivery_s']):.3f} s",
                 file=sys.stderr,
             )
+            if args.routes:
+                for mode in ("gx", "sql", "df"):
+                    result[mode] = _in_worker(mode, database, args.repeat)
             results.append(result)
             database.unlink()
-    print(markdown(results))
+    print(delivery_markdown(results))
+    if args.routes:
+        print()
+        print(markdown(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
 

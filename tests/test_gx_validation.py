@@ -1,5 +1,5 @@
-"""Great Expectations validation of the staged spot-check table: real GX 1.x, real DuckDB files
-in tmp_path, no mocks."""
+"""Great Expectations validation of the staged tables: real GX 1.x, real DuckDB files in
+tmp_path, no mocks. Most tests use the spot-check suite; the empty-table test runs all of them."""
 
 from __future__ import annotations
 
@@ -9,18 +9,24 @@ import json
 from pathlib import Path
 
 import duckdb
+import jinja2
 import pandas as pd
 import pytest
 
+from orchestration.ingest.contract import feed_names, load_contract
+from orchestration.ingest.loader import ensure_tables
 from orchestration.quality.gx_validation import (
     SuiteOutcome,
     load_suite,
+    load_suite_file,
     outcome_markdown,
     validate_dataframe,
     validate_duckdb_table,
+    validate_staged_deliveries,
 )
 from orchestration.reference import load_seed
 from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.submissions.store import ensure_submission_tables
 
 SUITE = EXPECTATIONS_DIR / "stg_raw__spot_checks.json"
 TABLE = "staging.stg_raw__spot_checks"
@@ -32,6 +38,17 @@ CATEGORIES = [
 # Conditional checks carry their condition in `column`, so (type, column) stays unique.
 NO_ITEMS = "nonconforming_items where verdict == 'fail'"
 VERDICT_FAIL = "verdict where is_pass == False"
+
+ALL_SUITES = sorted(EXPECTATIONS_DIR.glob("stg_*.json"))
+DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+def sha(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+# good_rows(40) is two delivered files of 20 rows: spot_checks_0.csv (old), spot_checks_1.csv.
+OLD_FILE, NEW_FILE = sha("file0"), sha("file1")
 
 COLUMN_TYPES = {
     "sample_no": "VARCHAR",
@@ -74,7 +91,7 @@ def good_rows(count: int = 40) -> list[dict[str, object]]:
                 "verdict": "fail" if failed else "pass",
                 "is_pass": not failed,
                 "nonconforming_items": "标签标识" if failed else None,
-                "source_sha256": hashlib.sha256(f"file{i // 20}".encode()).hexdigest(),
+                "source_sha256": sha(f"file{i // 20}"),
                 "source_file": f"spot_checks_{i // 20}.csv",
                 "source_row": i % 20 + 1,
                 "loaded_at": dt.datetime(2025, 1, 6, 8, 0, 0),
@@ -275,3 +292,218 @@ def test_concurrent_validations_in_one_process_stay_separate() -> None:
     assert [outcome.success for outcome in outcomes] == [True, False, True, False]
     assert all(outcome.failed == 1 for outcome in outcomes[1::2])
     assert bad.dtypes.equals(dtypes)  # the caller's frame is not changed
+
+
+# --------------------------------------------------------------------------- new deliveries
+
+
+def suite_note(expectation_type: str, column: str) -> str:
+    document = json.loads(SUITE.read_text(encoding="utf-8"))
+    return next(
+        entry["meta"]["notes"]
+        for entry in document["expectations"]
+        if entry["type"] == expectation_type
+        and entry["kwargs"].get("column") == column
+        and "row_condition" not in entry["kwargs"]
+    )
+
+
+def test_new_rows_mode_ignores_bad_rows_of_older_deliveries(tmp_path: Path) -> None:
+    rows = good_rows()
+    rows[3]["county_code"] = "131099"  # in the old file
+    rows[4]["stream_code"] = None
+    rows[6]["sample_no"] = rows[5]["sample_no"]  # a key repeated within the old file
+    database = write_table(tmp_path / "warehouse.duckdb", rows)
+
+    outcome = validate_staged_deliveries(database, TABLE, SUITE, [NEW_FILE])
+
+    assert outcome.success, failed(outcome)
+    assert outcome.incremental
+    assert outcome.rows_validated == outcome.row_count == 20
+    assert outcome.table_row_count == 40
+    assert outcome.source_sha256 == (NEW_FILE,)
+    assert outcome.source_files == ("spot_checks_1.csv",)
+    assert outcome.suite_sha256 == hashlib.sha256(SUITE.read_bytes()).hexdigest()
+    scopes = {item.expectation_type: item.scope for item in outcome.outcomes}
+    assert scopes["expect_compound_columns_to_be_unique"] == "table"
+    assert scopes["expect_table_row_count_to_be_between"] == "table"
+    assert scopes["expect_column_mean_to_be_between"] == "aggregate"
+    assert scopes["expect_column_values_to_be_in_set"] == "rows"
+    assert "20 new rows of 1 delivered file(s)" in outcome_markdown(outcome)
+
+    # The whole table (first build / full rebuild) still sees them.
+    whole = validate_staged_deliveries(database, TABLE, SUITE, None)
+    assert not whole.incremental and whole.rows_validated == 40
+    assert set(failed(whole)) == {
+        ("expect_column_values_to_be_in_set", "county_code"),
+        ("expect_column_values_to_not_be_null", "stream_code"),
+        ("expect_compound_columns_to_be_unique", "source_sha256, sample_no"),
+    }
+
+
+def test_new_rows_mode_fails_on_a_bad_row_of_the_new_delivery_naming_file_and_row(
+    tmp_path: Path,
+) -> None:
+    rows = good_rows()
+    rows[25]["county_code"] = "131099"  # spot_checks_1.csv, row 6
+    rows[27]["stream_code"] = None  # row 8
+    rows[31]["sample_no"] = rows[30]["sample_no"]  # rows 11 and 12
+    database = write_table(tmp_path / "warehouse.duckdb", rows)
+
+    outcome = validate_staged_deliveries(database, TABLE, SUITE, [NEW_FILE, NEW_FILE])
+
+    assert not outcome.success
+    assert outcome.source_sha256 == (NEW_FILE,)  # asked twice, validated once
+    failures = failed(outcome)
+    assert set(failures) == {
+        ("expect_column_values_to_be_in_set", "county_code"),
+        ("expect_column_values_to_not_be_null", "stream_code"),
+        ("expect_compound_columns_to_be_unique", "source_sha256, sample_no"),
+    }
+    county = failures[("expect_column_values_to_be_in_set", "county_code")]
+    assert county.unexpected_count == 1
+    assert county.sample_unexpected == ["131099"]
+    assert county.unexpected_rows == ["source_file=spot_checks_1.csv, source_row=6"]
+    assert county.note == county.notes == suite_note(county.expectation_type, "county_code")
+    assert county.meta["notes"] == county.note
+    stream = failures[("expect_column_values_to_not_be_null", "stream_code")]
+    assert stream.sample_unexpected == ["source_file=spot_checks_1.csv, source_row=8"]
+    key = failures[("expect_compound_columns_to_be_unique", "source_sha256, sample_no")]
+    assert key.scope == "table" and key.unexpected_count == 2
+    assert key.sample_unexpected == [f"source_sha256={NEW_FILE}, sample_no={rows[30]['sample_no']}"]
+    assert key.unexpected_rows == [
+        "source_file=spot_checks_1.csv, source_row=11",
+        "source_file=spot_checks_1.csv, source_row=12",
+    ]
+    markdown = outcome_markdown(outcome)
+    assert "131099" in markdown and "source_row=8" in markdown
+
+
+def test_whole_table_key_uniqueness_catches_a_key_repeated_across_old_and_new_rows(
+    tmp_path: Path,
+) -> None:
+    # The suite with a key unique across the history (sample_no alone) instead of per file.
+    document = json.loads(SUITE.read_text(encoding="utf-8"))
+    for entry in document["expectations"]:
+        if entry["type"] == "expect_compound_columns_to_be_unique":
+            entry.update(type="expect_column_values_to_be_unique", kwargs={"column": "sample_no"})
+    suite = tmp_path / "history_key.json"
+    suite.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    rows = good_rows()
+    rows[30]["sample_no"] = rows[5]["sample_no"]  # a new row repeats an old row's key
+    database = write_table(tmp_path / "spanning.duckdb", rows)
+
+    outcome = validate_staged_deliveries(database, TABLE, suite, [NEW_FILE])
+
+    assert set(failed(outcome)) == {("expect_column_values_to_be_unique", "sample_no")}
+    key = failed(outcome)[("expect_column_values_to_be_unique", "sample_no")]
+    assert key.scope == "table"
+    assert key.unexpected_count == 2
+    assert key.sample_unexpected == [f"sample_no={rows[5]['sample_no']}"]
+    assert set(key.unexpected_rows) == {
+        "source_file=spot_checks_0.csv, source_row=6",
+        "source_file=spot_checks_1.csv, source_row=11",
+    }
+
+    # A key repeated among old rows only failed when its file was new; it does not fail the
+    # next delivery's validation, and a full validation still reports it.
+    rows = good_rows()
+    rows[6]["sample_no"] = rows[5]["sample_no"]
+    database = write_table(tmp_path / "old_only.duckdb", rows)
+    assert validate_staged_deliveries(database, TABLE, suite, [NEW_FILE]).success
+    assert not validate_staged_deliveries(database, TABLE, suite, None).success
+
+
+def test_pass_rate_band_applies_to_the_new_rows(tmp_path: Path) -> None:
+    rows = good_rows(100)  # five files; the last one is mostly failed batches
+    for row in rows[80:95]:
+        row.update(verdict="fail", is_pass=False, nonconforming_items="标签标识")
+    database = write_table(tmp_path / "warehouse.duckdb", rows)
+    label = ("expect_column_mean_to_be_between", "is_pass")
+
+    new = validate_staged_deliveries(database, TABLE, SUITE, [sha("file4")])
+    whole = validate_staged_deliveries(database, TABLE, SUITE, None)
+
+    assert set(failed(new)) == {label}
+    assert failed(new)[label].observed_value == "0.2"
+    assert whole.success  # diluted by the history: 68 % over the whole table
+
+
+def test_no_new_rows_passes_and_says_so(tmp_path: Path) -> None:
+    database = write_table(tmp_path / "warehouse.duckdb", good_rows())
+
+    for files in ([], [sha("a file with no rows in the table")]):
+        outcome = validate_staged_deliveries(database, TABLE, SUITE, files)
+        assert outcome.success, failed(outcome)
+        assert outcome.rows_validated == 0 and outcome.table_row_count == 40
+        assert outcome.incremental and outcome.source_files == ()
+        mean = next(o for o in outcome.outcomes if o.scope == "aggregate")
+        assert not mean.evaluated and mean.success
+        assert mean.observed_value == "not evaluated: no rows"
+        assert "(no rows)" in outcome_markdown(outcome)
+
+
+def test_an_open_connection_is_used_and_left_open(tmp_path: Path) -> None:
+    database = write_table(tmp_path / "warehouse.duckdb", good_rows())
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        outcome = validate_staged_deliveries(connection, TABLE, SUITE, [OLD_FILE])
+        assert outcome.success and outcome.source_files == ("spot_checks_0.csv",)
+        assert connection.sql(f"SELECT count(*) FROM {TABLE}").fetchall() == [(40,)]
+    finally:
+        connection.close()
+
+
+def test_suites_are_parsed_once_per_content(tmp_path: Path) -> None:
+    copy = tmp_path / "copy.json"
+    copy.write_bytes(SUITE.read_bytes())
+    assert load_suite_file(copy) is load_suite_file(SUITE)  # same bytes, same parse
+
+    document = json.loads(SUITE.read_text(encoding="utf-8"))
+    document["expectations"] = document["expectations"][:3]
+    copy.write_text(json.dumps(document), encoding="utf-8")
+    changed = load_suite_file(copy)
+    assert changed is not load_suite_file(SUITE) and len(changed.entries) == 3
+
+
+# --------------------------------------------------------------------------- empty tables
+
+
+@pytest.fixture(scope="module")
+def empty_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every gated staged view, as dbt defines it, over the loaders' empty raw tables."""
+    database = tmp_path_factory.mktemp("empty") / "warehouse.duckdb"
+    macros = (DBT_DIR / "macros" / "submissions.sql").read_text(encoding="utf-8")
+    connection = duckdb.connect(str(database))
+    try:
+        for feed in feed_names():
+            ensure_tables(connection, load_contract(feed))
+        ensure_submission_tables(connection)
+        connection.execute("CREATE SCHEMA staging")
+        for suite in ALL_SUITES:
+            model = (DBT_DIR / "models" / "staging" / f"{suite.stem}.sql").read_text("utf-8")
+            sql = jinja2.Environment().from_string(macros + model)
+            view = sql.render(source=lambda schema, name: f"{schema}.{name}")
+            connection.execute(f"CREATE VIEW staging.{suite.stem} AS {view}")
+    finally:
+        connection.close()
+    return database
+
+
+def test_every_suite_is_checked_on_an_empty_table() -> None:
+    assert len(ALL_SUITES) == 13
+
+
+@pytest.mark.parametrize("suite", ALL_SUITES, ids=lambda path: path.stem)
+def test_every_suite_passes_on_an_empty_table_and_on_no_new_rows(
+    empty_warehouse: Path, suite: Path
+) -> None:
+    table = f"staging.{suite.stem}"
+    for files in (None, [OLD_FILE]):
+        outcome = validate_staged_deliveries(empty_warehouse, table, suite, files)
+
+        assert outcome.success, (files, failed(outcome))
+        assert outcome.rows_validated == 0 and outcome.table_row_count == 0
+        assert outcome.evaluated == len(load_suite_file(suite).entries)
+        assert all(item.evaluated for item in outcome.outcomes if item.scope != "aggregate")
+        assert all(item.note for item in outcome.outcomes)
