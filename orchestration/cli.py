@@ -136,8 +136,8 @@ def cmd_publications(args: argparse.Namespace) -> str:
 
 
 def cmd_diff(args: argparse.Namespace) -> str:
-    from orchestration.publication_diff import diff_markdown
-    from orchestration.publish import TABLE_NAMES
+    from orchestration.publication.diff import diff_markdown
+    from orchestration.publication.tables import TABLE_NAMES
 
     published = settings.published_path()
     _, latest = _query(

@@ -16,13 +16,8 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.cli import main as lq_main
-from orchestration.publish import (
-    PUBLISHED_TABLES,
-    TABLE_NAMES,
-    parquet_dir,
-    publish_year,
-    publish_years,
-)
+from orchestration.publication.tables import PUBLISHED_TABLES, TABLE_NAMES
+from orchestration.publication.versions import parquet_dir, publish_year, publish_years
 from tests.conftest import Pipeline
 from tests.published_warehouse import make_warehouse, query
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publish import publish_year
+from orchestration.publication.versions import publish_year
 from tests.published_warehouse import make_warehouse, query
 
 

@@ -28,8 +28,9 @@ from dagster_duckdb import DuckDBResource
 from orchestration import settings
 from orchestration.assets.dbt_models import model_key
 from orchestration.partitions import ASSESSMENT_YEARS
-from orchestration.publication_diff import diff_markdown
-from orchestration.publish import PUBLISHED_TABLES, TABLE_NAMES, YearPublication, publish_years
+from orchestration.publication.diff import diff_markdown
+from orchestration.publication.tables import PUBLISHED_TABLES, TABLE_NAMES
+from orchestration.publication.versions import YearPublication, publish_years
 from orchestration.resources import DUCKDB_POOL
 
 PUBLISHED_KEY = AssetKey(["published", "assessment"])

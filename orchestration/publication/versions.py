@@ -23,63 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publication_diff import DIFF_DDL, insert_diff
-from orchestration.publication_inputs import PublicationInputs, publication_inputs
-
-
-@dataclass(frozen=True)
-class PublishedTable:
-    name: str  # in the published file
-    source: str  # the working mart
-    year_column: str  # the mart's year column; published as assessment_year
-    key: tuple[str, ...]  # what identifies a row within a year (diffs)
-
-    def rows_of(self, year: int, schema: str = "") -> str:
-        """The mart's rows of one year, with an assessment_year column."""
-        year_column = (
-            ""
-            if self.year_column == "assessment_year"
-            else (f"cast({self.year_column} as integer) as assessment_year, ")
-        )
-        return f"select {year_column}* from {schema}{self.source} where {self.year_column} = {year}"
-
-
-PUBLISHED_TABLES = (
-    PublishedTable("city_targets", "marts.fct_city_targets", "assessment_year", ("kpi_code",)),
-    # every catalogue KPI per scope: the city and each county (fct_kpi_facts)
-    PublishedTable(
-        "kpi_values",
-        "marts.fct_kpi_facts",
-        "assessment_year",
-        ("kpi_code", "scope_type", "scope_code"),
-    ),
-    PublishedTable(
-        "county_scorecard", "marts.fct_county_scorecard", "assessment_year", ("unit_code",)
-    ),
-    PublishedTable("unit_scorecard", "marts.fct_unit_scorecard", "assessment_year", ("unit_code",)),
-    PublishedTable(
-        "assessment_items",
-        "marts.fct_assessment_items",
-        "assessment_year",
-        ("scorecard", "unit_code", "component", "item_code"),
-    ),
-    # 指标追溯: the source rows of every KPI value (docs/bureau-guide.md, 追溯 / Lineage)
-    PublishedTable(
-        "kpi_lineage",
-        "marts.fct_kpi_lineage",
-        "assessment_year",
-        (
-            "kpi_code",
-            "scope_type",
-            "scope_code",
-            "feed",
-            "source_sha256",
-            "source_row",
-            "source_part",
-        ),
-    ),
-)
-TABLE_NAMES = tuple(t.name for t in PUBLISHED_TABLES)
+from orchestration.publication.diff import DIFF_DDL, insert_diff
+from orchestration.publication.inputs import PublicationInputs, publication_inputs
+from orchestration.publication.tables import PUBLISHED_TABLES, TABLE_NAMES
 
 PUBLICATIONS_DDL = """
 create table publications (
