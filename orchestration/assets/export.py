@@ -3,8 +3,8 @@
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration import settings
-from orchestration.export.published import published_years
 from orchestration.export.workbook import ExportResult, export_workbook
+from orchestration.publication.reader import published_years
 
 EXPORT_KEY = AssetKey(["exports", "assessment_workbook"])
 

@@ -25,6 +25,7 @@ import duckdb
 
 from orchestration.publication.diff import DIFF_DDL, insert_diff
 from orchestration.publication.inputs import PublicationInputs, publication_inputs
+from orchestration.publication.reader import open_published
 from orchestration.publication.tables import PUBLISHED_TABLES, TABLE_NAMES
 
 PUBLICATIONS_DDL = """
@@ -152,12 +153,9 @@ def _set_aside_global_versions(published: Path) -> None:
 def _latest_versions(published: Path) -> dict[int, tuple[int, str]]:
     if not published.exists():
         return {}
-    with duckdb.connect(str(published), read_only=True) as conn:
-        rows = conn.execute(
-            "select assessment_year, version, content_sha256 from publications "
-            "qualify version = max(version) over (partition by assessment_year)"
-        ).fetchall()
-    return {year: (version, digest) for year, version, digest in rows}
+    with open_published(published) as reader:
+        latest = reader.latest_versions()
+    return {year: (r.version, r.content_sha256) for year, r in latest.items()}
 
 
 def assessment_years(warehouse: Path) -> list[int]:
