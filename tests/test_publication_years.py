@@ -16,8 +16,9 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.cli import main as lq_main
+from orchestration.publication.parquet import parquet_dir
 from orchestration.publication.tables import PUBLISHED_TABLES, TABLE_NAMES
-from orchestration.publication.versions import parquet_dir, publish_year, publish_years
+from orchestration.publication.versions import publish_year, publish_years
 from tests.conftest import Pipeline
 from tests.published_warehouse import make_warehouse, query
 
