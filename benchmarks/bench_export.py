@@ -30,8 +30,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
-from orchestration.export.published import TABLES, published_years
-from orchestration.export.workbook import ExportResult, export_workbook
+from orchestration.export.workbook import TABLES, ExportResult, export_workbook
+from orchestration.publication.reader import published_years
 
 KEYS = {  # columns made distinct in each copy of a year's rows
     "city_targets": "kpi_code",

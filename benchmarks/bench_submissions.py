@@ -65,7 +65,7 @@ def step_sensor(workdir: Path, sample: int) -> dict[str, object]:
     from dagster import DagsterInstance, RunRequest, build_sensor_context
 
     from orchestration.definitions import build_definitions
-    from orchestration.sensors import submission_sensor
+    from orchestration.defs.submissions.sensors import submission_sensor
 
     with DagsterInstance.ephemeral() as instance:
         started = time.perf_counter()

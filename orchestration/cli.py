@@ -1,6 +1,8 @@
 """`lq`: read the platform's results from the command line.
 
 lq kpis [--year 2015] [--all]   city targets from the published file (read-only)
+lq counties [--year 2015] [--kpi MFG_PASS_RATE]
+                                KPI values per county from the published file
 lq publications [--year 2015]   published versions per assessment year, with their hashes
 lq diff --year 2016 [--version 2]
                                 what changed in a version against the one before
@@ -17,14 +19,20 @@ lq export --year 2016 [--version N] [--out FILE.xlsx]
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
 from orchestration import settings
+from orchestration.publication.diff import render_diff
+from orchestration.publication.reader import NotPublished, PublishedReader, open_published
+from orchestration.publication.tables import TABLE_NAMES
 
 
 def _width(text: str) -> int:
@@ -53,7 +61,9 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
     return "\n".join(lines)
 
 
-def _query(path: Path, sql: str, params: Sequence[object] = ()) -> tuple[list[str], list[tuple]]:
+def _warehouse_query(sql: str, params: Sequence[object] = ()) -> tuple[list[str], list[tuple]]:
+    """A read-only query on the working warehouse (files, quarantine, submissions)."""
+    path = settings.warehouse_path()
     if not path.exists():
         raise SystemExit(f"{path} does not exist yet: run the pipeline first (scripts/demo.sh)")
     with duckdb.connect(str(path), read_only=True) as conn:
@@ -62,97 +72,126 @@ def _query(path: Path, sql: str, params: Sequence[object] = ()) -> tuple[list[st
         return [d[0] for d in cursor.description], rows
 
 
+@contextmanager
+def _published() -> Iterator[PublishedReader]:
+    """The published file through its one reader; what is missing, as the command's error."""
+    try:
+        with open_published(settings.published_path()) as reader:
+            yield reader
+    except NotPublished as error:
+        raise SystemExit(f"{error} (scripts/demo.sh)") from None
+
+
+def _columns(
+    rows: Sequence[Mapping[str, object]], columns: Sequence[tuple[str, str]]
+) -> tuple[list[str], list[list[object]]]:
+    """Headers and cells of `columns` ((published column, header), ...) of `rows`; a column
+    the publication does not have (yet) is empty."""
+    return [h for _, h in columns], [[row.get(c) for c, _ in columns] for row in rows]
+
+
+KPI_COLUMNS = (
+    ("assessment_year", "年度"),
+    ("kpi_code", "kpi_code"),
+    ("kpi_name", "指标"),
+    ("comparator", "比较"),
+    ("target_value", "目标值"),
+    ("actual_value", "实际值"),
+    ("unit", "单位"),
+    ("numerator", "分子"),
+    ("denominator", "分母"),
+    ("status_label", "状态"),
+)
+
+
 def cmd_kpis(args: argparse.Namespace) -> str:
-    published = settings.published_path()
-    filters = [] if args.all else ["actual_value is not null"]
-    if args.year:
-        filters.append(f"assessment_year = {int(args.year)}")
-    where = f"where {' and '.join(filters)}" if filters else ""
-    headers, rows = _query(
-        published,
-        f"""
-        select assessment_year as 年度, kpi_code, kpi_name as 指标, comparator as 比较,
-               target_value as 目标值, actual_value as 实际值, unit as 单位,
-               numerator as 分子, denominator as 分母, status_label as 状态
-        from city_targets_latest {where}
-        order by assessment_year, kpi_code""",
-    )
-    _, summary = _query(
-        published,
-        """
-        select (select string_agg(assessment_year || ' v' || version, ', '
-                                  order by assessment_year)
-                from (select assessment_year, max(version) as version
-                      from publications group by assessment_year)),
-               count(distinct kpi_code),
-               count(*) filter (where status = 'met'), count(*) filter (where status = 'not_met'),
-               count(*) filter (where status = 'no_data')
-        from city_targets_latest""",
-    )
-    versions, kpis, met, not_met, no_data = summary[0]
+    with _published() as published:
+        latest = published.latest_versions()
+        targets = published.rows("city_targets")  # the latest version of every year
+    shown = [
+        row
+        for row in targets
+        if (args.all or row["actual_value"] is not None)
+        and (not args.year or row["assessment_year"] == args.year)
+    ]
+    headers, cells = _columns(shown, KPI_COLUMNS)
+    versions = ", ".join(f"{year} v{record.version}" for year, record in sorted(latest.items()))
+    statuses = Counter(row.get("status") for row in targets)
+    kpis = len({row["kpi_code"] for row in targets})
     hint = "" if args.all else " (--all lists the KPIs without data)"
     return (
-        f"全市目标完成情况 — published versions {versions} ({published})\n"
-        f"{format_table(headers, rows)}\n\n"
-        f"catalogue KPIs: {kpis}; KPI-years met {met}, not met {not_met}, no data {no_data}{hint}"
+        f"全市目标完成情况 — published versions {versions} ({settings.published_path()})\n"
+        f"{format_table(headers, cells)}\n\n"
+        f"catalogue KPIs: {kpis}; KPI-years met {statuses['met']}, not met "
+        f"{statuses['not_met']}, no data {statuses['no_data']}{hint}"
     )
+
+
+COUNTY_COLUMNS = (
+    ("assessment_year", "年度"),
+    ("kpi_code", "kpi_code"),
+    ("kpi_name", "指标"),
+    ("scope_code", "代码"),
+    ("scope_name", "县区"),
+    ("target_value", "目标值"),
+    ("actual_value", "实际值"),
+    ("numerator", "分子"),
+    ("denominator", "分母"),
+    ("yoy_change", "同比"),
+    ("status_label", "状态"),
+)
 
 
 def cmd_counties(args: argparse.Namespace) -> str:
-    filters = ["scope_type = 'county'"]
-    params: list[object] = []
-    if args.year:
-        filters.append("assessment_year = ?")
-        params.append(args.year)
+    where: dict[str, object] = {"scope_type": "county"}
     if args.kpi:
-        filters.append("kpi_code = ?")
-        params.append(args.kpi)
-    headers, rows = _query(
-        settings.published_path(),
-        f"""
-        select assessment_year as 年度, kpi_code, kpi_name as 指标, scope_code as 代码,
-               scope_name as 县区, target_value as 目标值, actual_value as 实际值,
-               numerator as 分子, denominator as 分母, yoy_change as 同比, status_label as 状态
-        from kpi_values_latest where {" and ".join(filters)}
-        order by assessment_year, kpi_code, scope_code""",
-        params,
-    )
-    return f"各县(市、区)指标值 ({settings.published_path()})\n{format_table(headers, rows)}"
+        where["kpi_code"] = args.kpi
+    with _published() as published:
+        rows = published.rows("kpi_values", year=args.year or None, where=where)
+    headers, cells = _columns(rows, COUNTY_COLUMNS)
+    return f"各县(市、区)指标值 ({settings.published_path()})\n{format_table(headers, cells)}"
+
+
+def _compact_json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def cmd_publications(args: argparse.Namespace) -> str:
-    where, params = ("where assessment_year = ?", [args.year]) if args.year else ("", [])
-    headers, rows = _query(
-        settings.published_path(),
-        f"""
-        select assessment_year as 年度, version as 版本, published_at as 发布时间UTC,
-               previous_version as 对比版本, row_counts as 行数, input_files as 输入文件,
-               left(content_sha256, 12) as content, left(input_files_sha256, 12) as inputs,
-               left(rubric_sha256, 12) as rubric, left(dbt_project_sha256, 12) as dbt
-        from publications {where} order by assessment_year, version""",
-        params,
-    )
+    with _published() as published:
+        records = published.versions(args.year or None)
+    headers = ["年度", "版本", "发布时间UTC", "对比版本", "行数", "输入文件"]
+    headers += ["content", "inputs", "rubric", "dbt"]
+    rows = [
+        [
+            r.assessment_year,
+            r.version,
+            r.published_at,
+            r.previous_version,
+            _compact_json(r.row_counts),
+            r.input_files,
+            *((digest or "")[:12] for digest in (r.content_sha256, r.input_files_sha256)),
+            *((digest or "")[:12] for digest in (r.rubric_sha256, r.dbt_project_sha256)),
+        ]
+        for r in records
+    ]
     return f"发布版本 ({settings.published_path()})\n{format_table(headers, rows)}"
 
 
 def cmd_diff(args: argparse.Namespace) -> str:
-    from orchestration.publication_diff import diff_markdown
-    from orchestration.publish import TABLE_NAMES
-
-    published = settings.published_path()
-    _, latest = _query(
-        published, "select max(version) from publications where assessment_year = ?", [args.year]
-    )
-    version = args.version or latest[0][0]
-    if version is None:
-        raise SystemExit(f"{args.year} has no published version in {published}")
-    with duckdb.connect(str(published), read_only=True) as conn:
-        return diff_markdown(conn, args.year, version, TABLE_NAMES, first_rows=args.limit)
+    with _published() as published:
+        try:
+            diff = published.diff(args.year, args.version, first_rows=args.limit)
+        except NotPublished:
+            raise SystemExit(
+                f"{args.year} has no published version"
+                + (f" {args.version}" if args.version else "")
+                + f" in {settings.published_path()}"
+            ) from None
+    return render_diff(diff, TABLE_NAMES)
 
 
 def cmd_files(_: argparse.Namespace) -> str:
-    headers, rows = _query(
-        settings.warehouse_path(),
+    headers, rows = _warehouse_query(
         """
         select feed, source_file, status, rows_read, rows_loaded, rows_quarantined,
                left(sha256, 12) as sha256, reason
@@ -175,8 +214,7 @@ def cmd_files(_: argparse.Namespace) -> str:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> str:
-    headers, rows = _query(
-        settings.warehouse_path(),
+    headers, rows = _warehouse_query(
         """
         select source_file, source_row, reason from raw.quarantine
         order by source_file, source_row limit ?""",
@@ -195,8 +233,7 @@ def cmd_submissions(args: argparse.Namespace) -> str:
         if value:
             filters.append(f"{column} = ?")
             params.append(value)
-    headers, rows = _query(
-        settings.warehouse_path(),
+    headers, rows = _warehouse_query(
         f"""
         select period_code as 期间, unit_code as 单位, received_at as 接收时间, status as 状态,
                rows_read as 读取, rows_loaded as 入库, rows_quarantined as 隔离,
@@ -226,12 +263,11 @@ def cmd_templates(args: argparse.Namespace) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> str:
-    from orchestration.export.published import ExportError
     from orchestration.export.workbook import export_workbook
 
     try:
         result = export_workbook(settings.published_path(), args.year, args.version, args.out)
-    except ExportError as error:
+    except NotPublished as error:
         raise SystemExit(str(error)) from None
     sheets = ", ".join(f"{name} {rows}" for name, rows in result.rows.items())
     return (

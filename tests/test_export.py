@@ -19,9 +19,9 @@ from orchestration import settings
 from orchestration.cli import main
 from orchestration.export.cells import REPLACEMENT
 from orchestration.export.layouts import SHEETS, STATUS_LABELS
-from orchestration.export.published import ExportError, read_assessment
 from orchestration.export.workbook import export_path, export_workbook
 from orchestration.ingest.landing import LOCAL_TIME
+from orchestration.publication.reader import NotPublished, read_assessment
 from tests.conftest import Pipeline
 
 SHEET_NAMES = ["全市目标完成情况", "县(市、区)考核得分", "市直部门考核得分", "考核得分明细"]
@@ -179,9 +179,9 @@ def test_a_version_is_exported_as_published_and_always_to_the_same_bytes(
     # The workbook carries the publication's time, not the time it was written.
     properties = load_workbook(first.path).properties
     assert properties.created == properties.modified == datetime(2016, 12, 31, 17, 5, 9)
-    with pytest.raises(ExportError, match="no publication version 3 of 2016"):
+    with pytest.raises(NotPublished, match="no publication version 3 of 2016"):
         read_assessment(published, 2016, version=3)
-    with pytest.raises(ExportError, match="assessment year 2015 is not published"):
+    with pytest.raises(NotPublished, match="assessment year 2015 is not published"):
         read_assessment(published, 2015)
 
 

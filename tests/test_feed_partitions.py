@@ -11,11 +11,11 @@ import duckdb
 from dagster import AssetKey, DagsterInstance, build_schedule_context, materialize
 
 from orchestration import settings
-from orchestration.assets.ingestion import build_ingestion_asset
 from orchestration.definitions import FEEDS, build_definitions
+from orchestration.defs.ingestion.assets import build_ingestion_asset
+from orchestration.defs.resources import build_resources
 from orchestration.ingest.contract import feed_names, load_contract
 from orchestration.partitions import DELIVERY_MONTHS
-from orchestration.resources import build_resources
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 HEADER = "序号,抽样编号,抽样日期,县区,受检单位,产品名称,检验结论,不合格项目\n"

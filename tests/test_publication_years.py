@@ -16,13 +16,9 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.cli import main as lq_main
-from orchestration.publish import (
-    PUBLISHED_TABLES,
-    TABLE_NAMES,
-    parquet_dir,
-    publish_year,
-    publish_years,
-)
+from orchestration.publication.parquet import parquet_dir
+from orchestration.publication.tables import PUBLISHED_TABLES, TABLE_NAMES
+from orchestration.publication.versions import publish_year, publish_years
 from tests.conftest import Pipeline
 from tests.published_warehouse import make_warehouse, query
 
@@ -178,7 +174,7 @@ def test_a_year_without_an_assessment_is_not_published(tmp_path: Path) -> None:
 def test_the_yearly_asset_publishes_its_partitions_with_the_diff_in_its_metadata(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration.assets.publication import published_assessment_by_year
+    from orchestration.defs.publication.assets import published_assessment_by_year
 
     warehouse = make_warehouse(tmp_path / "wh.duckdb", years=(2015, 2016), actual=93.1)
     published = tmp_path / "published" / "assessment.duckdb"
@@ -216,8 +212,8 @@ def test_the_yearly_asset_publishes_its_partitions_with_the_diff_in_its_metadata
 
 
 def test_a_failing_blocking_check_prevents_the_years_publication(isolated_env: Path) -> None:
-    from orchestration.assets.submissions import SUBMISSION_KEYS
     from orchestration.definitions import FEEDS, build_definitions
+    from orchestration.defs.submissions.assets import SUBMISSION_KEYS
     from orchestration.sample_data.spot_checks import generate_spot_checks
     from tests.test_quality_gate import _bad_row_into_raw
 

@@ -1,12 +1,24 @@
-"""Publication: immutable versions, no new version without new content, readers never block."""
+"""Publication: immutable versions, no new version without new content, readers never block;
+the one reader of the published file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from orchestration.publish import publish_year
+from orchestration.publication.reader import (
+    DiffCounts,
+    NotPublished,
+    list_versions,
+    published_years,
+    read_assessment,
+    read_diff,
+    read_rows,
+    read_version,
+)
+from orchestration.publication.versions import publish_year, publish_years
 from tests.published_warehouse import make_warehouse, query
 
 
@@ -79,3 +91,49 @@ def test_a_file_of_global_versions_is_kept_beside_the_per_year_file(tmp_path: Pa
     assert publish_year(warehouse, published, 2015).version == 1
     assert (tmp_path / "assessment.global-versions.duckdb").read_bytes() == kept
     assert query(published, "select assessment_year, version from publications") == [(2015, 1)]
+
+
+def test_the_reader_gives_versions_rows_and_diffs_typed(tmp_path: Path) -> None:
+    warehouse = make_warehouse(tmp_path / "wh.duckdb", years=(2015, 2016), actual=93.1)
+    published = tmp_path / "assessment.duckdb"
+    with pytest.raises(NotPublished, match="does not exist yet"):
+        list_versions(published)
+    publish_years(warehouse, published)
+    make_warehouse(warehouse, years=(2015, 2016), actual=91.0)
+    publish_years(warehouse, published, [2016])
+
+    assert published_years(published) == [2015, 2016]
+    assert [(r.assessment_year, r.version) for r in list_versions(published)] == [
+        (2015, 1),
+        (2016, 1),
+        (2016, 2),
+    ]
+    latest = read_version(published, 2016)
+    assert (latest.version, latest.previous_version, latest.row_counts["city_targets"]) == (
+        2,
+        1,
+        2,
+    )
+    assert latest.content_sha256 == list_versions(published, 2016)[-1].content_sha256
+    # the latest version of every year, in year and key order; or one version of one year
+    values = read_rows(published, "city_targets", where={"kpi_code": "MFG_PASS_RATE"})
+    assert [(r["assessment_year"], r["actual_value"]) for r in values] == [
+        (2015, 93.1),
+        (2016, 91.0),
+    ]
+    first = read_rows(published, "city_targets", year=2016, version=1)
+    assert [r["kpi_code"] for r in first] == ["FOOD_SAMPLING_FAIL_DETECTION_RATE", "MFG_PASS_RATE"]
+    assert {r["actual_value"] for r in first} == {93.1}
+    tables = read_assessment(published, 2016, 1, ("city_targets", "county_scorecard"))
+    assert (tables.version, len(tables.tables["city_targets"])) == (1, 2)
+
+    diff = read_diff(published, 2016)
+    assert (diff.version, diff.previous_version, diff.total) == (2, 1, 2)
+    assert diff.of("city_targets") == DiffCounts(rows_changed=2, values_changed=2)
+    assert diff.of("kpi_values") == DiffCounts()
+    assert diff.rows[0].column_name == "actual_value"
+    assert read_diff(published, 2015).previous_version is None
+    with pytest.raises(NotPublished, match="no publication version 3 of 2016"):
+        read_version(published, 2016, 3)
+    with pytest.raises(NotPublished, match="assessment year 2017 is not published"):
+        read_diff(published, 2017)

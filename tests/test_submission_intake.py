@@ -480,7 +480,7 @@ def test_symlinks_and_files_still_being_written_wait(intake: Intake, tmp_path: P
 def test_sensor_asks_once_per_content_and_moves_its_cursor(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration.sensors import submission_sensor
+    from orchestration.defs.submissions.sensors import submission_sensor
 
     monkeypatch.setenv("LQ_SETTLE_SECONDS", "0")
     inbox = isolated_env / "raw" / "submissions"
@@ -508,7 +508,7 @@ def test_sensor_run_processes_its_file_once(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from orchestration.definitions import build_definitions
-    from orchestration.sensors import submission_sensor
+    from orchestration.defs.submissions.sensors import submission_sensor
 
     monkeypatch.setenv("LQ_SETTLE_SECONDS", "0")
     write(complete(SZJJ), isolated_env / "raw" / "submissions" / "a.xlsx")
@@ -534,7 +534,7 @@ def test_sensor_asks_nothing_for_content_the_bulk_path_already_took(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from orchestration import settings
-    from orchestration.sensors import submission_sensor
+    from orchestration.defs.submissions.sensors import submission_sensor
 
     monkeypatch.setenv("LQ_SETTLE_SECONDS", "0")
     write(complete(SZJJ), isolated_env / "raw" / "submissions" / "a.xlsx")
@@ -651,7 +651,7 @@ def test_a_file_name_that_is_not_utf8_reaches_its_run(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from orchestration.definitions import build_definitions
-    from orchestration.sensors import submission_sensor
+    from orchestration.defs.submissions.sensors import submission_sensor
 
     monkeypatch.setenv("LQ_SETTLE_SECONDS", "0")
     inbox = isolated_env / "raw" / "submissions"

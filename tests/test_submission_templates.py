@@ -344,7 +344,7 @@ def test_templates_asset_writes_one_file_per_unit_for_the_chosen_period(
 ) -> None:
     from dagster import materialize
 
-    from orchestration.assets.submissions import submission_templates
+    from orchestration.defs.submissions.assets import submission_templates
     from orchestration.submissions.reporting import reporting_units
 
     result = materialize(

@@ -22,8 +22,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from orchestration import settings
 from orchestration.export.cells import put
 from orchestration.export.layouts import INTEGRAL_FORMAT, NUMBER_FORMATS, SHEETS, SheetLayout
-from orchestration.export.published import AssessmentTables, read_assessment
 from orchestration.ingest.landing import LOCAL_TIME
+from orchestration.publication.reader import AssessmentTables, read_assessment
 from orchestration.reference import load_seed
 from orchestration.xlsx_files import workbook_bytes, write_atomically
 from orchestration.xlsx_forms import (
@@ -39,6 +39,9 @@ from orchestration.xlsx_forms import (
     page_setup,
     write_header,
 )
+
+# The published tables a workbook is made of.
+TABLES = tuple(dict.fromkeys(layout.table for layout in SHEETS))
 
 TITLE = "廊坊市{year}年度质量兴市工作考核结果——{subject}"
 # The office that runs the assessment (四(一)); its name comes from the units seed.
@@ -174,8 +177,9 @@ def export_workbook(
     published: Path, year: int, version: int | None = None, out: Path | None = None
 ) -> ExportResult:
     """Write the workbook of `year` as published in `version` (default: the latest) to `out`
-    (default: settings.exports_dir(), named by export_path), atomically."""
-    assessment = read_assessment(published, year, version)
+    (default: settings.exports_dir(), named by export_path), atomically. NotPublished
+    (publication/reader.py) when the file, year or version is not there."""
+    assessment = read_assessment(published, year, version, TABLES)
     workbook, rows = build_workbook(assessment)
     data = workbook_bytes(workbook, assessment.published_at.replace(microsecond=0))
     path = out or export_path(settings.exports_dir(), year, assessment.version)

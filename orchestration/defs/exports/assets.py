@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
 from orchestration import settings
 from orchestration.defs.publication.assets import PUBLISHED_KEY
 from orchestration.export.workbook import ExportResult, export_path, export_workbook
+from orchestration.publication.reader import open_published
 
 EXPORT_KEY = AssetKey(["exports", "assessment_workbook"])
 
@@ -39,14 +39,12 @@ def pending_years(published: Path) -> list[int]:
     """Years whose latest published version has no workbook yet."""
     if not published.exists():
         return []
-    with duckdb.connect(str(published), read_only=True) as conn:
-        latest = conn.execute(
-            "select assessment_year, max(version) from publications group by 1 order by 1"
-        ).fetchall()
+    with open_published(published) as reader:
+        latest = reader.latest_versions()
     return [
         year
-        for year, version in latest
-        if not export_path(settings.exports_dir(), year, version).exists()
+        for year, record in sorted(latest.items())
+        if not export_path(settings.exports_dir(), year, record.version).exists()
     ]
 
 

@@ -1,6 +1,6 @@
 """The published assessment: what the statistics bureau and auditors read.
 
-Two assets publish into the same file, one way each (orchestration/publish.py):
+Two assets publish into the same file, one way each (orchestration/publication/versions.py):
 
 * `published/assessment_by_year` — partitioned by 考核年度 (ASSESSMENT_YEARS): one partition
   is one year's publication. Job `publish_assessment`, the January schedule and backfills.
@@ -11,7 +11,7 @@ Two assets publish into the same file, one way each (orchestration/publish.py):
   the yearly asset cannot be in it.
 
 Both read the marts behind the quality gates; both are in pool `duckdb`, so they never write
-the published file at the same time (publish.py also takes a file lock)."""
+the published file at the same time (versions.py also takes a file lock)."""
 
 from pathlib import Path
 
@@ -32,8 +32,9 @@ from orchestration import settings
 from orchestration.defs.resources import DUCKDB_POOL
 from orchestration.defs.transform.manifest import model_key
 from orchestration.partitions import ASSESSMENT_YEARS
-from orchestration.publication_diff import diff_markdown
-from orchestration.publish import PUBLISHED_TABLES, TABLE_NAMES, YearPublication, publish_years
+from orchestration.publication.diff import diff_markdown
+from orchestration.publication.tables import PUBLISHED_TABLES, TABLE_NAMES
+from orchestration.publication.versions import YearPublication, publish_years
 
 PUBLISHED_KEY = AssetKey(["published", "assessment"])
 PUBLISHED_BY_YEAR_KEY = AssetKey(["published", "assessment_by_year"])

@@ -1,12 +1,18 @@
 """Publish the assessment into the bureau's read-only DuckDB file, as immutable versions per
-assessment year (docs/bureau-guide.md).
+assessment year (docs/bureau-guide.md). The one writer of the published file.
 
 A year gets version N+1 when its rows differ from its version N; otherwise nothing new is
-published. The published file is never opened for writing in place: each publication builds a
-new file beside it (copying every earlier version), checks that every earlier version still
-hashes as recorded, and atomically renames it over the old one. Readers holding the old file
-keep reading it undisturbed; the pipeline never waits for a reader. Each new version is also
-written once as Parquet (`parquet/assessment_year=Y/version=N/<table>.parquet`)."""
+published. The published file is never opened for writing in place: each publication, under a
+file lock, builds a new file beside it (copying every earlier version), checks that every
+earlier version still hashes as recorded, writes the new versions' Parquet folders from it
+(parquet.py: `parquet/assessment_year=Y/version=N/<table>.parquet`, each folder renamed into
+place complete) and only then atomically renames the new file over the old one. Readers holding
+the old file keep reading it undisturbed; the pipeline never waits for a reader.
+
+Killed at any point (`kill -9`), a publication leaves the published file as it was or as it
+becomes, never a version without its Parquet; what it wrote beside is removed by the next
+publication at its start (leftovers.py), which then converges on what an uninterrupted run
+makes. The kill points (crash_points.py) are exercised by tests/test_publication_kill.py."""
 
 from __future__ import annotations
 
@@ -14,7 +20,6 @@ import fcntl
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,63 +28,13 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.publication_diff import DIFF_DDL, insert_diff
-from orchestration.publication_inputs import PublicationInputs, publication_inputs
-
-
-@dataclass(frozen=True)
-class PublishedTable:
-    name: str  # in the published file
-    source: str  # the working mart
-    year_column: str  # the mart's year column; published as assessment_year
-    key: tuple[str, ...]  # what identifies a row within a year (diffs)
-
-    def rows_of(self, year: int, schema: str = "") -> str:
-        """The mart's rows of one year, with an assessment_year column."""
-        year_column = (
-            ""
-            if self.year_column == "assessment_year"
-            else (f"cast({self.year_column} as integer) as assessment_year, ")
-        )
-        return f"select {year_column}* from {schema}{self.source} where {self.year_column} = {year}"
-
-
-PUBLISHED_TABLES = (
-    PublishedTable("city_targets", "marts.fct_city_targets", "assessment_year", ("kpi_code",)),
-    # every catalogue KPI per scope: the city and each county (fct_kpi_facts)
-    PublishedTable(
-        "kpi_values",
-        "marts.fct_kpi_facts",
-        "assessment_year",
-        ("kpi_code", "scope_type", "scope_code"),
-    ),
-    PublishedTable(
-        "county_scorecard", "marts.fct_county_scorecard", "assessment_year", ("unit_code",)
-    ),
-    PublishedTable("unit_scorecard", "marts.fct_unit_scorecard", "assessment_year", ("unit_code",)),
-    PublishedTable(
-        "assessment_items",
-        "marts.fct_assessment_items",
-        "assessment_year",
-        ("scorecard", "unit_code", "component", "item_code"),
-    ),
-    # 指标追溯: the source rows of every KPI value (docs/bureau-guide.md, 追溯 / Lineage)
-    PublishedTable(
-        "kpi_lineage",
-        "marts.fct_kpi_lineage",
-        "assessment_year",
-        (
-            "kpi_code",
-            "scope_type",
-            "scope_code",
-            "feed",
-            "source_sha256",
-            "source_row",
-            "source_part",
-        ),
-    ),
-)
-TABLE_NAMES = tuple(t.name for t in PUBLISHED_TABLES)
+from orchestration.crash_points import crash_point
+from orchestration.publication import parquet
+from orchestration.publication.diff import DIFF_DDL, insert_diff
+from orchestration.publication.inputs import PublicationInputs, publication_inputs
+from orchestration.publication.leftovers import partial_file, remove_duckdb_file, remove_leftovers
+from orchestration.publication.reader import open_published
+from orchestration.publication.tables import PUBLISHED_TABLES, TABLE_NAMES
 
 PUBLICATIONS_DDL = """
 create table publications (
@@ -206,12 +161,9 @@ def _set_aside_global_versions(published: Path) -> None:
 def _latest_versions(published: Path) -> dict[int, tuple[int, str]]:
     if not published.exists():
         return {}
-    with duckdb.connect(str(published), read_only=True) as conn:
-        rows = conn.execute(
-            "select assessment_year, version, content_sha256 from publications "
-            "qualify version = max(version) over (partition by assessment_year)"
-        ).fetchall()
-    return {year: (version, digest) for year, version, digest in rows}
+    with open_published(published) as reader:
+        latest = reader.latest_versions()
+    return {year: (r.version, r.content_sha256) for year, r in latest.items()}
 
 
 def assessment_years(warehouse: Path) -> list[int]:
@@ -320,39 +272,6 @@ def _create_latest_views(conn: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def parquet_dir(published: Path, year: int, version: int) -> Path:
-    return published.parent / "parquet" / f"assessment_year={year}" / f"version={version}"
-
-
-def write_missing_parquet(published: Path) -> list[Path]:
-    """Each version's tables, its publications row and its diff as Parquet, written once into
-    a folder of its own (built beside, then renamed); a version with a folder is never
-    written again. Also catches up a version whose Parquet a crash left unwritten."""
-    written = []
-    with duckdb.connect(str(published), read_only=True) as conn:
-        versions = conn.execute("select assessment_year, version from publications").fetchall()
-        for year, version in versions:
-            target = parquet_dir(published, year, version)
-            if target.exists():
-                continue
-            partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            partial.mkdir(parents=True)
-            where = f"assessment_year = {year} and version = {version}"
-            queries = {
-                **{n: _version_query(n, year, version) for n in TABLE_NAMES},
-                "publications": f"select * from publications where {where}",
-                "publication_diffs": f"select * from publication_diffs where {where}",
-            }
-            for name, query in queries.items():
-                path = partial / f"{name}.parquet"
-                conn.execute(f"copy ({query}) to '{path}' (format parquet)")
-                path.chmod(0o444)
-            os.replace(partial, target)
-            written.append(target)
-    return written
-
-
 def publish_years(
     warehouse: Path,
     published: Path,
@@ -361,10 +280,14 @@ def publish_years(
     on_built: Callable[[], None] | None = None,
 ) -> list[YearPublication]:
     """Publish the given assessment years (default: every year of the warehouse) in one new
-    file. `on_built` runs once the new file is complete, before it replaces the old one."""
+    file. `on_built` runs once the new file is complete, before it replaces the old one.
+
+    Crash-safe: killed at any point, the published file and Parquet folders are those of
+    before or after the publication, never in between, and the next publication removes what
+    the killed one left (see _clean_up) and converges on what an uninterrupted run makes."""
     published.parent.mkdir(parents=True, exist_ok=True)
     with _writer_lock(published):
-        _set_aside_global_versions(published)
+        _clean_up(published)
         available = assessment_years(warehouse)
         years = sorted(set(available if years is None else years))
         missing = [y for y in years if y not in available]
@@ -390,8 +313,21 @@ def publish_years(
             )
         if changed:
             _build_and_swap(warehouse, published, changed, contents, inputs, on_built)
-        write_missing_parquet(published)
+        elif published.exists():
+            # a version published before its Parquet was written first (an earlier layout)
+            parquet.write_missing(published, published)
     return results
+
+
+def _clean_up(published: Path) -> None:
+    """Under the lock, before anything else: what killed publications left (their new file
+    and its .wal, half-written or half-deleted Parquet folders, whatever their pid: no live
+    publisher owns them), then a file of global versions set aside, then the Parquet folders
+    of versions the published file does not list (a kill between the Parquet and the file
+    renames)."""
+    remove_leftovers(published)
+    _set_aside_global_versions(published)
+    parquet.remove_unregistered(published)
 
 
 def _build_and_swap(
@@ -402,8 +338,10 @@ def _build_and_swap(
     inputs: PublicationInputs,
     on_built: Callable[[], None] | None,
 ) -> None:
-    partial = published.with_name(f".{published.name}.{os.getpid()}.partial")
-    partial.unlink(missing_ok=True)
+    """The new file beside the published one, the new versions' Parquet from it, then the
+    rename: the published file never lists a version without its complete Parquet folder."""
+    partial = partial_file(published)
+    remove_duckdb_file(partial)
     published_at = datetime.now(UTC).replace(tzinfo=None)
     with duckdb.connect(str(partial)) as conn:
         _copy_history(conn, published)
@@ -416,9 +354,14 @@ def _build_and_swap(
             _insert_version(conn, year, latest + 1, previous, contents[year], inputs, published_at)
         conn.execute("detach working")
         _create_latest_views(conn)
+        crash_point("publication.building")  # the new file open, its .wal beside it
         if on_built is not None:
             on_built()
+    crash_point("publication.built")  # the new file complete and closed, nothing renamed
+    parquet.write_missing(partial, published)
     os.replace(partial, published)
+    parquet.fsync_dir(published.parent)
+    crash_point("publication.renamed")
 
 
 def publish_year(warehouse: Path, published: Path, year: int) -> YearPublication:

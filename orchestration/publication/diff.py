@@ -1,5 +1,6 @@
-"""Row-level differences between two published versions of one assessment year, and their
-Markdown rendering (Dagster metadata, `lq diff`).
+"""Row-level differences between two published versions of one assessment year: stored by the
+publisher (insert_diff), read by reader.py, rendered as Markdown here (Dagster metadata,
+`lq diff`).
 
 A row is identified by its table's key within the year (PublishedTable.key). A row only in the
 new version is `added`, only in the old one `removed` (the whole row as JSON in new_value /
@@ -8,9 +9,13 @@ old_value); a row in both with different values is `changed`, one diff row per c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import astuple
 from typing import Protocol
 
 import duckdb
+
+from orchestration.publication.reader import PublishedReader, VersionDiff
+from orchestration.publication.tables import TABLE_NAMES
 
 DIFF_DDL = """
 create table if not exists publication_diffs (
@@ -85,68 +90,50 @@ def _cell(value: object, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def diff_markdown(
-    conn: duckdb.DuckDBPyConnection,
-    year: int,
-    version: int,
-    tables: Sequence[str],
-    first_rows: int = 20,
-) -> str:
-    """Counts per table and the first rows of the diff of `version` of `year`."""
-    previous = conn.execute(
-        "select max(previous_version) from publication_diffs "
-        "where assessment_year = ? and version = ?",
-        [year, version],
-    ).fetchall()[0][0]
-    title = f"### {year}: version {version}"
-    if previous is None:
-        if version == 1:
-            return f"{title} is the first publication of {year}: nothing to compare."
+def render_diff(diff: VersionDiff, tables: Sequence[str] = TABLE_NAMES) -> str:
+    """Counts per table and the first rows of a version's diff, as Markdown."""
+    title = f"### {diff.year}: version {diff.version}"
+    if diff.previous_version is None:
+        if diff.version == 1:
+            return f"{title} is the first publication of {diff.year}: nothing to compare."
         return f"{title}: no differences were recorded."
-    counts = dict(
-        (row[0], row[1:])
-        for row in conn.execute(
-            """
-            select table_name,
-                   count(distinct row_key) filter (where change = 'added'),
-                   count(distinct row_key) filter (where change = 'removed'),
-                   count(distinct row_key) filter (where change = 'changed'),
-                   count(*) filter (where change = 'changed')
-            from publication_diffs where assessment_year = ? and version = ?
-            group by table_name""",
-            [year, version],
-        ).fetchall()
-    )
     lines = [
-        f"{title} against version {previous}",
+        f"{title} against version {diff.previous_version}",
         "",
         "| table | rows added | rows removed | rows changed | values changed |",
         "|---|---:|---:|---:|---:|",
     ]
     for name in tables:
-        added, removed, changed, cells = counts.get(name, (0, 0, 0, 0))
-        lines.append(f"| {name} | {added} | {removed} | {changed} | {cells} |")
-    rows = conn.execute(
-        """
-        select table_name, row_key, change, column_name, old_value, new_value
-        from publication_diffs where assessment_year = ? and version = ?
-        order by table_name, change, row_key, column_name limit ?""",
-        [year, version, first_rows],
-    ).fetchall()
-    total = sum(added + removed + cells for added, removed, _, cells in counts.values())
-    if not rows:
+        c = diff.of(name)
+        lines.append(
+            f"| {name} | {c.rows_added} | {c.rows_removed} | {c.rows_changed} "
+            f"| {c.values_changed} |"
+        )
+    if not diff.rows:
         return "\n".join([*lines, "", "No row differs."])
     lines += [
         "",
-        f"{len(rows)} of {total} differences:",
+        f"{len(diff.rows)} of {diff.total} differences:",
         "",
         "| table | row | change | column | old | new |",
         "|---|---|---|---|---|---|",
-        *(f"| {' | '.join(_cell(v) for v in row)} |" for row in rows),
+        *(f"| {' | '.join(_cell(v) for v in astuple(row))} |" for row in diff.rows),
     ]
-    if len(rows) < total:
+    if len(diff.rows) < diff.total:
         lines.append(
             f"\nAll of them: table publication_diffs, or "
-            f"`lq diff --year {year} --version {version} --limit {total}`."
+            f"`lq diff --year {diff.year} --version {diff.version} --limit {diff.total}`."
         )
     return "\n".join(lines)
+
+
+def diff_markdown(
+    conn: duckdb.DuckDBPyConnection,
+    year: int,
+    version: int,
+    tables: Sequence[str] = TABLE_NAMES,
+    first_rows: int = 20,
+) -> str:
+    """render_diff of `version` of `year`, read (reader.py) from a read-only connection to the
+    published file."""
+    return render_diff(PublishedReader(conn).diff(year, version, first_rows), tables)
