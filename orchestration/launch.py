@@ -7,6 +7,7 @@ when it fails.
 
     python -m orchestration.launch refresh_all
     python -m orchestration.launch publish_assessment --partition 2016
+    python -m orchestration.launch refresh_all --full-rebuild   # every model from the raw tables
 """
 
 from __future__ import annotations
@@ -21,14 +22,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.launch", description=__doc__)
     parser.add_argument("job", help="job name, e.g. refresh_all")
     parser.add_argument("--partition", help="partition key, e.g. 2016 or 2016-03")
+    parser.add_argument(
+        "--full-rebuild",
+        action="store_true",
+        help="rebuild every warehouse model from the raw tables (dbt --full-refresh), "
+        "whatever was built before",
+    )
     args = parser.parse_args(argv)
 
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(args.job)
     with DagsterInstance.get() as instance:
+        run_config = (
+            {"ops": {"warehouse_models": {"config": {"full_rebuild": True}}}}
+            if args.full_rebuild
+            else None
+        )
         result = job.execute_in_process(
-            instance=instance, partition_key=args.partition, raise_on_error=False
+            run_config=run_config,
+            instance=instance,
+            partition_key=args.partition,
+            raise_on_error=False,
         )
     failed = [e for e in result.all_events if e.is_step_failure]
     for event in failed:

@@ -55,6 +55,14 @@ def run_refresh_all(instance: DagsterInstance) -> ExecuteInProcessResult:
     return job.execute_in_process(instance=instance, raise_on_error=False)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slow: end-to-end tests in child processes (kill -9, full CLI runs); "
+        "`bash scripts/test.sh --all` and CI run them",
+    )
+
+
 @pytest.fixture(scope="session")
 def pipeline() -> Pipeline:
     feeds = {

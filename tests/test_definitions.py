@@ -6,7 +6,8 @@ import os
 
 from dagster import AssetKey
 
-from orchestration.definitions import FEEDS, build_definitions
+from orchestration.definitions import build_definitions
+from orchestration.defs.ingestion import FEEDS
 
 
 def test_definitions_load_and_validate() -> None:
@@ -85,16 +86,43 @@ def test_templates_never_open_the_warehouse() -> None:
     assert not node.assets_def.required_resource_keys - {"io_manager"}
 
 
-def test_the_export_reads_only_the_published_file() -> None:
-    # The bureau's workbook is made from the published file, which is never written in place:
-    # no pool, no warehouse resource, after the publication, and part of refresh_all.
+def test_publication_and_export_follow_the_models_in_the_warehouse_step() -> None:
+    # One step builds the models, records them, publishes what changed and exports the new
+    # versions: a run stopped between the three finishes them on the next run.
     defs = build_definitions()
-    key = AssetKey(["exports", "assessment_workbook"])
-    node = defs.resolve_asset_graph().get(key)
-    assert {op.pool for op in node.assets_def.node_def.iterate_op_defs()} == {None}
-    assert not node.assets_def.required_resource_keys - {"io_manager"}
-    assert AssetKey(["published", "assessment"]) in node.parent_keys
-    assert key in defs.resolve_job_def("refresh_all").asset_layer.executable_asset_keys
+    graph = defs.resolve_asset_graph()
+    published, export = (
+        AssetKey(["published", "assessment"]),
+        AssetKey(["exports", "assessment_workbook"]),
+    )
+    step = graph.get(published).assets_def
+    assert step is graph.get(export).assets_def
+    assert step is graph.get(AssetKey(["marts", "fct_kpi_facts"])).assets_def
+    assert published in graph.get(export).parent_keys
+    assert export in defs.resolve_job_def("refresh_all").asset_layer.executable_asset_keys
+
+
+def test_jobs_run_in_process() -> None:
+    # All warehouse writers are serialised by the pool: a process per step would buy nothing.
+    defs = build_definitions()
+    for job in defs.resolve_all_job_defs():
+        if job.name.startswith("__"):
+            continue
+        assert job.executor_def.name == "in_process", job.name
+
+
+def test_every_check_has_a_description() -> None:
+    graph = build_definitions().resolve_asset_graph()
+    missing = [k for k in graph.asset_check_keys if not graph.get_check_spec(k).description]
+    assert not missing, missing[:10]
+
+
+def test_the_build_state_is_downstream_of_every_model() -> None:
+    # Recorded last: a build stopped before it leaves its nodes due (defs/transform/changes.py).
+    graph = build_definitions().resolve_asset_graph()
+    state = graph.get(AssetKey(["warehouse", "build_state"]))
+    dbt_keys = {k for k in graph.materializable_asset_keys if k.path[0] in ("staging", "marts")}
+    assert dbt_keys <= set(state.parent_keys)
 
 
 def test_the_submission_sensor_starts_the_intake_job() -> None:

@@ -133,7 +133,7 @@ def publication_pending(instance: DagsterInstance) -> bool:
     if published is None:
         return True
     return any(
-        event is not None and event.storage_id > published.storage_id
+        event is not None and event.timestamp > published.timestamp
         for key, event in latest.items()
         if key != PUBLISHED_KEY
     )

@@ -25,6 +25,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    Config,
     DagsterInstance,
     DataVersion,
     Failure,
@@ -79,13 +80,20 @@ def _names(unique_ids: set[str]) -> list[str]:
 
 
 def _dbt_build(
-    context: AssetExecutionContext, dbt: DbtCliResource, nodes: set[str], *, tests: str
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    nodes: set[str],
+    *,
+    tests: str,
+    full_refresh: bool = False,
 ) -> tuple[list[Any], bool]:
     """`dbt build` of exactly these nodes and their data tests (`tests`: dbt's indirect
     selection, "eager" or "buildable"); the events are held back for recording."""
     # One --select value (space-separated nodes): dagster-dbt reads a single value per flag.
     args = ["build", "--select", " ".join(_names(nodes)), *NO_UNIT_TESTS]
     args += ["--indirect-selection", tests]
+    if full_refresh:
+        args.append("--full-refresh")
     # A scratch target folder per invocation (dagster-dbt keeps ~5 MB per call otherwise);
     # partial parsing still reuses the project's partial_parse.msgpack.
     with tempfile.TemporaryDirectory(prefix="dbt-build-") as target:
@@ -145,6 +153,12 @@ def _versioned(output: Output, uid: str, plan: BuildPlan) -> Output:
     )
 
 
+class WarehouseConfig(Config):
+    full_rebuild: bool = False
+    """Rebuild every node from the raw tables (`dbt build --full-refresh`), whatever the
+    build state says: `python -m orchestration.launch refresh_all --full-rebuild`."""
+
+
 @multi_asset(
     name=WAREHOUSE_STEP,
     specs=[*DBT_SPECS, STATE_SPEC, PUBLISHED_SPEC, EXPORT_SPEC],
@@ -157,11 +171,14 @@ def _versioned(output: Output, uid: str, plan: BuildPlan) -> Output:
     "every year whose assessment changed, and its workbooks.",
 )
 def warehouse_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource
+    context: AssetExecutionContext,
+    config: WarehouseConfig,
+    dbt: DbtCliResource,
+    duckdb: DuckDBResource,
 ) -> Iterator[Output | AssetCheckResult]:
     database = Path(duckdb.database)
     with duckdb.get_connection() as conn:
-        state = read_state(context.instance)
+        state = {} if config.full_rebuild else read_state(context.instance)
         plan = plan_build(GRAPH, conn, state, sorted(context.selected_asset_keys))
         gates = [
             g
@@ -196,7 +213,9 @@ def warehouse_models(
     )
     if first:
         # tests that also read nodes built later (a staged code against a seed) run then
-        step_events, _ = _dbt_build(context, dbt, first, tests="buildable")
+        step_events, _ = _dbt_build(
+            context, dbt, first, tests="buildable", full_refresh=config.full_rebuild
+        )
         events += step_events
         built |= _built(context, step_events)
     crash_point("transform:before_gates")
@@ -220,7 +239,9 @@ def warehouse_models(
     rest = plan.selected - first - held_back
     ok = True
     if rest:
-        step_events, ok = _dbt_build(context, dbt, rest, tests="eager")
+        step_events, ok = _dbt_build(
+            context, dbt, rest, tests="eager", full_refresh=config.full_rebuild
+        )
         events += step_events
         built |= _built(context, step_events)
     crash_point("transform:after_dbt")
