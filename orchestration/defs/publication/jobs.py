@@ -10,7 +10,7 @@ from dagster import (
 )
 
 from orchestration.defs.publication.assets import PUBLISHED_BY_YEAR_KEY
-from orchestration.defs.transform.manifest import DBT_KEYS
+from orchestration.defs.transform.manifest import DBT_KEYS, STATE_KEY
 from orchestration.ingest.landing import LOCAL_TIME
 from orchestration.partitions import ASSESSMENT_YEARS
 
@@ -19,7 +19,7 @@ from orchestration.partitions import ASSESSMENT_YEARS
 # not run when a gate fails. Ingestion is not in it: the daily refresh_all has loaded the files.
 publish_assessment_job = define_asset_job(
     "publish_assessment",
-    selection=AssetSelection.assets(*DBT_KEYS, PUBLISHED_BY_YEAR_KEY),
+    selection=AssetSelection.assets(*DBT_KEYS, STATE_KEY, PUBLISHED_BY_YEAR_KEY),
     partitions_def=ASSESSMENT_YEARS,
     executor_def=in_process_executor,
     description="考核年度发布: bring the marts up to date behind the quality gates, publish the "

@@ -24,7 +24,6 @@ from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
     AssetKey,
-    AssetSpec,
     Config,
     DagsterInstance,
     DataVersion,
@@ -57,19 +56,15 @@ from orchestration.defs.transform.gates import (
     new_deliveries,
     run_gate,
 )
-from orchestration.defs.transform.manifest import DBT_CHECK_SPECS, DBT_SPECS, GRAPH
+from orchestration.defs.transform.manifest import (
+    DBT_CHECK_SPECS,
+    DBT_SPECS,
+    GRAPH,
+    STATE_KEY,
+    STATE_SPEC,
+)
 
 WAREHOUSE_STEP = "warehouse_models"
-STATE_KEY = AssetKey(["warehouse", "build_state"])
-STATE_SPEC = AssetSpec(
-    STATE_KEY,
-    deps=[spec.key for spec in DBT_SPECS],
-    group_name="marts",
-    kinds={"dbt"},
-    description="构建记录 / build state: what every dbt node was last built from (its code "
-    "version and, for the staging models, the data version of the raw tables it read). "
-    "Recorded last by each completed build; the next run builds only what differs.",
-)
 # Raw tables every feed writes: a change there is not a feed of its own (held_back).
 BOOKKEEPING = ("raw.ingested_files", "raw.quarantine", "raw.repeated_deliveries")
 NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
@@ -254,15 +249,16 @@ def warehouse_models(
     for event in _record_order(context, events, plan, recorded):
         yield event
         crash_point("transform:recording")
-    yield Output(
-        None,
-        output_name=_output(context, STATE_KEY),
-        metadata={
-            "state": MetadataValue.json(next_state(state, GRAPH, plan, recorded)),
-            "nodes_built": len(recorded),
-            "nodes_due": len(plan.selected - recorded),
-        },
-    )
+    if STATE_KEY in context.selected_asset_keys:
+        yield Output(
+            None,
+            output_name=_output(context, STATE_KEY),
+            metadata={
+                "state": MetadataValue.json(next_state(state, GRAPH, plan, recorded)),
+                "nodes_built": len(recorded),
+                "nodes_due": len(plan.selected - recorded),
+            },
+        )
     crash_point("transform:state_recorded")
     if ok and not failed_gates:
         yield from _publish_and_export(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dagster import AssetKey
+from dagster import AssetKey, AssetSpec
 from dagster_dbt.asset_utils import build_dbt_specs
 
 from orchestration.dbt_project import dbt_project
@@ -25,6 +25,18 @@ DBT_SPECS, DBT_CHECK_SPECS = build_dbt_specs(
     project=dbt_project,
 )
 DBT_KEYS = tuple(spec.key for spec in DBT_SPECS)
+
+# What every node was last built from, recorded last by each completed build (changes.py).
+STATE_KEY = AssetKey(["warehouse", "build_state"])
+STATE_SPEC = AssetSpec(
+    STATE_KEY,
+    deps=[spec.key for spec in DBT_SPECS],
+    group_name="marts",
+    kinds={"dbt"},
+    description="构建记录 / build state: what every dbt node was last built from (its code "
+    "version and, for the staging models, the data version of the raw tables it read). "
+    "Recorded last by each completed build; the next run builds only what differs.",
+)
 
 GRAPH = ManifestGraph.build(
     MANIFEST,
