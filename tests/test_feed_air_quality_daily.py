@@ -220,6 +220,7 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
             "fct_city_targets",
             "int_air_quality__dual_control",
             "int_kpi_lineage__air_quality",
+            unit_tests=True,  # test_dbt_unit_tests_of_the_air_models_ran
         )
     )
     return wh

@@ -758,13 +758,20 @@ def test_generator_mtimes_are_delivery_times_and_volumes_scale(tmp_path: Path) -
     assert large.other_counts["redeliveries"] == 1
 
 
-def test_generator_at_error_rate_zero_loads_every_record(tmp_path: Path) -> None:
-    summary = generate_air_quality_hourly(tmp_path / "raw", [2015], scale=0.25, error_rate=0)
+@pytest.fixture(scope="module")
+def clean_2015(tmp_path_factory: pytest.TempPathFactory):
+    """2015 generated without mistakes, once for the tests that only read it."""
+    out = tmp_path_factory.mktemp("hourly-clean") / "raw"
+    return out, generate_air_quality_hourly(out, [2015], scale=0.25, error_rate=0)
+
+
+def test_generator_at_error_rate_zero_loads_every_record(clean_2015, tmp_path: Path) -> None:
+    raw, summary = clean_2015
     with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
         reports = ingest_landed(
             conn,
             load_contract(FEED),
-            tmp_path / "raw",
+            raw,
             tmp_path / "store",
             0,
             months=frozenset({"2015-01", "2015-02"}),
@@ -779,13 +786,13 @@ def test_generator_at_error_rate_zero_loads_every_record(tmp_path: Path) -> None
     )
 
 
-def test_generator_follows_the_real_daily_pm25_series(tmp_path: Path) -> None:
-    generate_air_quality_hourly(tmp_path, [2015], scale=0.25, error_rate=0)
+def test_generator_follows_the_real_daily_pm25_series(clean_2015) -> None:
+    raw, _ = clean_2015
     real_path = Path(__file__).parents[1] / "orchestration/sample_data/realdata"
     with (real_path / "langfang_pm25_daily_2015_SpTe2M.csv").open(encoding="utf-8") as f:
         real = [float(r["PM2.5"]) for r in csv.DictReader(f)]
     means = []
-    for path in sorted((tmp_path / FEED).glob("*/站点_*.csv")):
+    for path in sorted((raw / FEED).glob("*/站点_*.csv")):
         if "(" in path.name:
             continue
         day = station_day(_station_hours(path, "1067A"))

@@ -618,8 +618,16 @@ def test_the_generator_is_deterministic_and_a_year_stands_alone(tmp_path: Path) 
     assert sum(one.injected_errors.values()) > 0
 
 
-def test_exports_are_stamped_with_their_delivery_times(tmp_path: Path) -> None:
-    summary = generate_complaints(tmp_path, [2015], scale=0.1, error_rate=0)
+@pytest.fixture(scope="module")
+def clean_2015(tmp_path_factory: pytest.TempPathFactory):
+    """2015 generated without mistakes at scale 0.1, once for the tests that only read it."""
+    return generate_complaints(
+        tmp_path_factory.mktemp("complaints-clean"), [2015], scale=0.1, error_rate=0
+    )
+
+
+def test_exports_are_stamped_with_their_delivery_times(clean_2015) -> None:
+    summary = clean_2015
     exports: dict[tuple[str, str], list[int]] = defaultdict(list)
     corrections = 0
     for path in summary.files:
@@ -642,10 +650,10 @@ def test_exports_are_stamped_with_their_delivery_times(tmp_path: Path) -> None:
     assert summary.other_counts["first_exports"] == len(exports)
 
 
-def test_volumes_scale_and_every_row_loads_without_errors(tmp_path: Path) -> None:
+def test_volumes_scale_and_every_row_loads_without_errors(clean_2015, tmp_path: Path) -> None:
     wh = FeedWarehouse(tmp_path / "small")
     small = generate_complaints(wh.raw_dir, [2015], scale=0.05, error_rate=0)
-    large = generate_complaints(tmp_path / "large", [2015], scale=0.1, error_rate=0)
+    large = clean_2015
     assert 1.8 < large.total_rows / small.total_rows < 2.2
     assert sum(small.injected_errors.values()) == 0
     reports = wh.ingest(FEED)

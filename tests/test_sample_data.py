@@ -322,6 +322,7 @@ def test_pass_rates_in_plausible_ranges(tmp_path):
     assert 0.93 <= rate["forestry"] <= 1.0
 
 
+@pytest.mark.slow  # generates every feed through the CLI (≈ 35 s on a busy 2-core machine)
 def test_cli(tmp_path, capsys):
     assert "spot_checks" in GENERATORS
     code = main(["--out", str(tmp_path), "--years", "2015", "--scale", "0.02", "--error-rate", "0"])
