@@ -13,9 +13,42 @@ when it fails.
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 import sys
 
-from dagster import DagsterInstance
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+PID_TAG, HOST_TAG = "lq/pid", "lq/host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_killed_runs(instance: DagsterInstance) -> list[str]:
+    """Runs this launcher started on this machine whose process is gone (kill -9, power cut)
+    stay STARTED and keep their pool slot for ever: the next run would wait on it. Mark them
+    failed and free their slots; their work converges on this run (docs/architecture.md)."""
+    host = socket.gethostname()
+    recovered = []
+    running = instance.get_runs(
+        RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])
+    )
+    for run in running:
+        pid, run_host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
+        if run_host != host or pid is None or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"process {pid} is gone (killed); recovered at launch")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        recovered.append(run.run_id)
+    return recovered
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 
     job = defs.resolve_job_def(args.job)
     with DagsterInstance.get() as instance:
+        for run_id in recover_killed_runs(instance):
+            print(f"run {run_id} had been killed: marked failed, its pool slot freed")
         run_config = (
             {"ops": {"warehouse_models": {"config": {"full_rebuild": True}}}}
             if args.full_rebuild
@@ -44,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             instance=instance,
             partition_key=args.partition,
             raise_on_error=False,
+            tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
         )
     failed = [e for e in result.all_events if e.is_step_failure]
     for event in failed:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import AssetKey
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -295,7 +296,11 @@ def test_every_row_is_the_published_row(pipeline: Pipeline, exported: Path) -> N
 
 
 def test_refresh_all_writes_a_workbook_for_every_published_year(pipeline: Pipeline) -> None:
-    materialised = pipeline.result.asset_materializations_for_node("exports__assessment_workbook")
+    materialised = [
+        e.materialization
+        for e in pipeline.result.get_asset_materialization_events()
+        if e.asset_key == AssetKey(["exports", "assessment_workbook"])
+    ]
     metadata = materialised[-1].metadata
     paths = [Path(p) for p in metadata["paths"].value]
     assert [p.name for p in paths] == [

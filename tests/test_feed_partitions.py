@@ -11,7 +11,8 @@ import duckdb
 from dagster import AssetKey, DagsterInstance, build_schedule_context, materialize
 
 from orchestration import settings
-from orchestration.definitions import FEEDS, build_definitions
+from orchestration.definitions import build_definitions
+from orchestration.defs.ingestion import FEEDS
 from orchestration.defs.ingestion.assets import build_ingestion_asset
 from orchestration.defs.resources import build_resources
 from orchestration.ingest.contract import feed_names, load_contract

@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckKey,
     AssetCheckResult,
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     Config,
     DagsterInstance,
     DataVersion,
@@ -60,9 +63,11 @@ from orchestration.defs.transform.manifest import (
     DBT_CHECK_SPECS,
     DBT_SPECS,
     GRAPH,
+    MANIFEST,
     STATE_KEY,
     STATE_SPEC,
 )
+from orchestration.defs.transform.translator import TRANSLATOR
 
 WAREHOUSE_STEP = "warehouse_models"
 # Raw tables every feed writes: a change there is not a feed of its own (held_back).
@@ -90,14 +95,43 @@ def _dbt_build(
     if full_refresh:
         args.append("--full-refresh")
     # A scratch target folder per invocation (dagster-dbt keeps ~5 MB per call otherwise);
-    # partial parsing still reuses the project's partial_parse.msgpack.
+    # partial parsing still reuses the project's partial_parse.msgpack. No `context`: the
+    # selection is the plan's, never dagster-dbt's own (which, for a subset of this step's
+    # assets, would add every selected dbt node); the events are mapped here instead.
     with tempfile.TemporaryDirectory(prefix="dbt-build-") as target:
-        invocation = dbt.cli(args, context=context, target_path=Path(target), raise_on_error=False)
-        events = list(invocation.stream())
+        invocation = dbt.cli(
+            args,
+            manifest=MANIFEST,
+            dagster_dbt_translator=TRANSLATOR,
+            target_path=Path(target),
+            raise_on_error=False,
+        )
+        events = [e for raw in invocation.stream() if (e := _as_step_event(context, raw))]
         ok = invocation.is_successful()
         if not ok:
             _log_failures(context, invocation)
     return events, ok
+
+
+def _as_step_event(context: AssetExecutionContext, event: Any) -> Any:
+    """dagster-dbt's op-style events as this multi-asset's outputs and check results."""
+    if isinstance(event, AssetMaterialization):
+        if event.asset_key not in context.selected_asset_keys:
+            return None
+        return Output(None, output_name=_output(context, event.asset_key), metadata=event.metadata)
+    if isinstance(event, AssetCheckEvaluation):
+        key = AssetCheckKey(event.asset_key, event.check_name)
+        if key not in context.selected_asset_check_keys:
+            return None  # run by dbt's indirect selection, not asked for in this run
+        return AssetCheckResult(
+            asset_key=event.asset_key,
+            check_name=event.check_name,
+            passed=event.passed,
+            metadata=event.metadata,
+            severity=event.severity,
+            description=event.description,
+        )
+    return event
 
 
 def _log_failures(context: AssetExecutionContext, invocation: Any) -> None:
