@@ -14,4 +14,7 @@ fi
 ruff check .
 ruff format --check .
 sqlfluff lint dbt_project/models
-python -m pytest "${marker[@]}" "$@"
+# Parse the dbt project once if it changed, before two workers would both do it.
+python -c "import orchestration.dbt_project"
+# Two workers (2 cores); the tests of the shared pipeline fixture stay in one (conftest.py).
+python -m pytest -n 2 --dist loadgroup "${marker[@]}" "$@"

@@ -63,6 +63,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With pytest-xdist (`--dist loadgroup`), every test of the shared materialised pipeline
+    runs in one worker, so the pipeline is built once per session, not once per worker."""
+    for item in items:
+        if "pipeline" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("pipeline"))
+
+
 @pytest.fixture(scope="session")
 def pipeline() -> Pipeline:
     feeds = {

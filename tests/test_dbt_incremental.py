@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration.ingest.contract import load_contract
 from orchestration.ingest.landing import LOCAL_TIME
@@ -27,6 +28,9 @@ from orchestration.sample_data.complaints import generate_complaints
 from orchestration.sample_data.special_equipment import generate_special_equipment
 from orchestration.sample_data.spot_checks import generate_spot_checks
 from tests.feed_helpers import FeedWarehouse, run_dbt, stamp
+
+# End to end (several pipeline runs or processes): `scripts/test.sh --all` and CI.
+pytestmark = pytest.mark.slow
 
 GENERATORS = {
     "spot_checks": generate_spot_checks,

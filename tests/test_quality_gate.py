@@ -6,11 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 from dagster import AssetKey, DagsterInstance
 
 from orchestration import settings
 from orchestration.sample_data.spot_checks import generate_spot_checks
 from tests.conftest import run_refresh_all
+
+# End to end (several pipeline runs or processes): `scripts/test.sh --all` and CI.
+pytestmark = pytest.mark.slow
 
 
 def _bad_row_into_raw(warehouse: Path) -> None:

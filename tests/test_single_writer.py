@@ -11,11 +11,15 @@ from itertools import pairwise
 from pathlib import Path
 
 import duckdb
+import pytest
 from dagster import DagsterEventType, DagsterInstance
 
 from orchestration import settings
 from orchestration.sample_data.spot_checks import generate_spot_checks
 from orchestration.settings import PROJECT_ROOT
+
+# End to end (several pipeline runs or processes): `scripts/test.sh --all` and CI.
+pytestmark = pytest.mark.slow
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 
