@@ -12,8 +12,9 @@
 Each is timed as a whole process (start-up included), with its peak memory; the Great
 Expectations share is the sum of the gates' validation seconds of that run.
 
-    .venv/bin/python benchmarks/bench_incremental.py --yardstick ../shared/bench/bare_duckdb_bench.py raw/
-    .venv/bin/python benchmarks/bench_incremental.py --yardstick … --generate 2015-2016   # demo data
+    .venv/bin/python benchmarks/bench_incremental.py \
+        --yardstick ../shared/bench/bare_duckdb_bench.py raw/
+    .venv/bin/python benchmarks/bench_incremental.py --yardstick … --generate 2015-2016
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ def main() -> None:
     measures.append(refresh("one corrected month (sewage)", env))
 
     yard, full = measures[0].seconds, measures[1].seconds
-    print(f"\n| run | seconds | × yardstick | % of full build | GX s (% of run) | peak MiB |")
+    print("\n| run | seconds | × yardstick | % of full build | GX s (% of run) | peak MiB |")
     print("|---|---:|---:|---:|---:|---:|")
     for m in measures:
         gx = (
