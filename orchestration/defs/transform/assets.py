@@ -234,6 +234,15 @@ def warehouse_models(
 
     events: list[Any] = []
     built: set[str] = set()
+
+    def build(nodes: set[str], tests: str) -> bool:
+        step_events, ok = _dbt_build(
+            context, dbt, nodes, tests=tests, full_refresh=config.full_rebuild
+        )
+        events.extend(step_events)
+        built.update(_built(context, step_events))
+        return ok
+
     # A gated staged table must exist in its new form before it is validated: views whose
     # only change is new raw rows already show them; anything else is built first.
     first = (
@@ -242,11 +251,7 @@ def warehouse_models(
     )
     if first:
         # tests that also read nodes built later (a staged code against a seed) run then
-        step_events, _ = _dbt_build(
-            context, dbt, first, tests="buildable", full_refresh=config.full_rebuild
-        )
-        events += step_events
-        built |= _built(context, step_events)
+        build(first, "buildable")
     crash_point("transform:before_gates")
 
     held_back: set[str] = set()
@@ -266,13 +271,7 @@ def warehouse_models(
     crash_point("transform:after_gates")
 
     rest = plan.selected - first - held_back
-    ok = True
-    if rest:
-        step_events, ok = _dbt_build(
-            context, dbt, rest, tests="eager", full_refresh=config.full_rebuild
-        )
-        events += step_events
-        built |= _built(context, step_events)
+    ok = build(rest, "eager") if rest else True
     crash_point("transform:after_dbt")
 
     recorded = built - held_back
