@@ -137,3 +137,19 @@ def test_the_reader_gives_versions_rows_and_diffs_typed(tmp_path: Path) -> None:
         read_version(published, 2016, 3)
     with pytest.raises(NotPublished, match="assessment year 2017 is not published"):
         read_diff(published, 2017)
+
+
+def test_a_double_that_differs_only_beyond_12_digits_is_no_new_version(tmp_path: Path) -> None:
+    # A sum of doubles depends on row order, which incremental tables do not keep: the 15th
+    # digit moving is no new assessment; a real change still is.
+    warehouse, published = tmp_path / "w.duckdb", tmp_path / "published" / "p.duckdb"
+    make_warehouse(warehouse, actual=93.1)
+    assert [r.version for r in publish_years(warehouse, published)] == [1]
+
+    make_warehouse(warehouse, actual=93.1 * (1 + 1e-14))
+    [again] = publish_years(warehouse, published)
+    assert (again.version, again.created) == (1, False)
+
+    make_warehouse(warehouse, actual=93.2)
+    [changed] = publish_years(warehouse, published)
+    assert (changed.version, changed.created) == (2, True)

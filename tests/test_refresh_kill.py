@@ -55,15 +55,21 @@ def _tables(database: Path) -> dict[str, list[tuple]]:
         ).fetchall()
         for schema, name in relations:
             columns = [
-                c
-                for (c,) in conn.execute(
-                    "select column_name from information_schema.columns where table_schema = ? "
-                    "and table_name = ? order by ordinal_position",
+                (c, t)
+                for c, t in conn.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = ? and table_name = ? order by ordinal_position",
                     [schema, name],
                 ).fetchall()
                 if c not in RUN_TIME_COLUMNS
             ]
-            select = ", ".join(f'cast("{c}" as varchar)' for c in columns)
+            # a sum of doubles depends on row order, which incremental tables do not keep
+            select = ", ".join(
+                f"printf('%.12g', \"{c}\")"
+                if t in ("DOUBLE", "FLOAT")
+                else f'cast("{c}" as varchar)'
+                for c, t in columns
+            )
             rows = conn.execute(f'select {select} from "{schema}"."{name}"').fetchall()
             result[f"{schema}.{name}"] = sorted(rows, key=repr)
     return result

@@ -98,6 +98,41 @@ def rows_sha256(
     return digest, rows
 
 
+# Doubles are compared to this many significant digits when deciding whether a year changed:
+# a sum of doubles depends on the order of its rows, which an incremental table does not keep,
+# and a difference in the 15th digit is no new assessment.
+SIGNIFICANT_DIGITS = 12
+
+
+def _rounded_sha256(conn: duckdb.DuckDBPyConnection, query: str, columns: Sequence[str]) -> str:
+    """sha256 of a query's rows like rows_sha256, with doubles to SIGNIFICANT_DIGITS."""
+    types = {r[0]: r[1] for r in conn.execute(f"describe {query}").fetchall()}
+    selected = ", ".join(
+        f"printf('%.{SIGNIFICANT_DIGITS}g', {_q(c)}) as {_q(c)}"
+        if types.get(c) in ("DOUBLE", "FLOAT")
+        else _q(c)
+        for c in columns
+    )
+    return rows_sha256(conn, columns, f"select {selected} from ({query})")[0]
+
+
+def _same_but_for_rounding(
+    warehouse: Path, published: Path, year: int, version: int, content: _YearContent
+) -> bool:
+    """True when the marts' rows of `year` equal its published `version` but for doubles
+    beyond SIGNIFICANT_DIGITS (checked only when the exact hashes differ)."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        conn.execute(f"attach '{published}' as published (read_only)")
+        for table in PUBLISHED_TABLES:
+            columns = content.columns[table.name]
+            stored = _version_query(f"published.{table.name}", year, version)
+            if _rounded_sha256(conn, table.rows_of(year), columns) != _rounded_sha256(
+                conn, stored, columns
+            ):
+                return False
+    return True
+
+
 def _content_sha256(hashes: dict[str, str]) -> str:
     text = "".join(f"{name}:{hashes[name]}\n" for name in TABLE_NAMES)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -303,7 +338,9 @@ def publish_years(
         for year in years:
             version, digest = latest.get(year, (0, None))
             content = contents[year]
-            created = digest != content.content_sha256
+            created = digest != content.content_sha256 and not (
+                version and _same_but_for_rounding(warehouse, published, year, version, content)
+            )
             if created:
                 changed.append((year, version))
             results.append(
