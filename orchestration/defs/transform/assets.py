@@ -49,7 +49,7 @@ from orchestration.defs.publication.assets import (
     publish_every_year,
 )
 from orchestration.defs.resources import DUCKDB_POOL
-from orchestration.defs.transform.changes import BuildPlan, next_state, plan_build
+from orchestration.defs.transform.changes import BOOKKEEPING, BuildPlan, next_state, plan_build
 from orchestration.defs.transform.gates import (
     GATES,
     LOADED_THROUGH,
@@ -70,8 +70,6 @@ from orchestration.defs.transform.manifest import (
 from orchestration.defs.transform.translator import TRANSLATOR
 
 WAREHOUSE_STEP = "warehouse_models"
-# Raw tables every feed writes: a change there is not a feed of its own (held_back).
-BOOKKEEPING = ("raw.ingested_files", "raw.quarantine", "raw.repeated_deliveries")
 NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 
 

@@ -79,7 +79,10 @@ class ManifestGraph:
                     children[parent].append(uid)
         return cls(nodes, {uid: tuple(sorted(c)) for uid, c in children.items()})
 
-    def descendants(self, roots: Iterable[str]) -> set[str]:
+    def descendants(
+        self, roots: Iterable[str], stop: set[str] | frozenset[str] = frozenset()
+    ) -> set[str]:
+        """The roots and every node below them, not passing through nodes named in `stop`."""
         seen: set[str] = set()
         stack = list(roots)
         while stack:
@@ -87,7 +90,7 @@ class ManifestGraph:
             if uid in seen:
                 continue
             seen.add(uid)
-            stack.extend(self.children.get(uid, ()))
+            stack.extend(c for c in self.children.get(uid, ()) if self.nodes[c].name not in stop)
         return seen
 
     def ancestors(self, roots: Iterable[str]) -> set[str]:
@@ -164,6 +167,19 @@ def fingerprints(conn: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict
     return result
 
 
+# Raw tables every feed writes, one row per file or row with its `feed`: a change there
+# concerns only the nodes built from that feed (int_deliveries__ranked ranks per feed).
+BOOKKEEPING = ("raw.ingested_files", "raw.quarantine", "raw.repeated_deliveries")
+
+
+def feed_fingerprints(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """The fingerprint of each feed's rows of a bookkeeping table."""
+    rows = conn.execute(
+        f"select feed, count(*), coalesce(bit_xor(hash(t)), 0) from {table} as t group by feed"
+    ).fetchall()
+    return {feed: f"{count}:{digest:016x}" for feed, count, digest in rows}
+
+
 def sources_version(node: Node, prints: Mapping[str, str]) -> str:
     """The data version of a model that reads raw tables: what it was built from."""
     if len(node.sources) == 1:
@@ -181,6 +197,7 @@ class BuildPlan:
     source_versions: dict[str, str] = field(default_factory=dict)  # unique_id -> data version
     previous_versions: dict[str, str | None] = field(default_factory=dict)
     loaded_through: dict[str, str | None] = field(default_factory=dict)  # gated staging models
+    feed_prints: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     roots_of: dict[str, list[str]] = field(default_factory=dict)  # node -> roots above it
 
     @property
@@ -212,12 +229,19 @@ def plan_build(
     candidates = [by_key[k] for k in selected_keys if k in by_key]
     existing = relations(conn)
     prints = fingerprints(conn, (s for n in candidates for s in n.sources))
+    per_feed = {
+        t: feed_fingerprints(conn, t) for t in BOOKKEEPING if prints.get(t, ABSENT) != ABSENT
+    }
     plan = BuildPlan()
+    scoped: dict[str, set[str]] = {}  # root -> the feeds its change concerns
     for node in candidates:
         built = state.get(node.unique_id)
         if node.sources:
             plan.source_versions[node.unique_id] = sources_version(node, prints)
             plan.previous_versions[node.unique_id] = built.get("data") if built else None
+            plan.feed_prints[node.unique_id] = {
+                t: per_feed[t] for t in node.sources if t in per_feed
+            }
         if built is None:
             plan.reasons[node.unique_id] = "never built by this Dagster instance"
         elif node.relation not in existing:
@@ -225,15 +249,55 @@ def plan_build(
         elif built.get("code") != node.code_version:
             plan.reasons[node.unique_id] = "code changed since it was built"
         elif node.sources and built.get("data") != plan.source_versions[node.unique_id]:
-            plan.reasons[node.unique_id] = "new or corrected deliveries in " + ", ".join(
-                node.sources
+            feeds = _changed_feeds(node, plan.feed_prints[node.unique_id], built)
+            if feeds is not None:
+                scoped[node.unique_id] = feeds
+            plan.reasons[node.unique_id] = (
+                "new or corrected deliveries in "
+                + ", ".join(node.sources)
+                + (f" (feeds {', '.join(sorted(feeds))})" if feeds else "")
             )
     keys = {n.unique_id for n in candidates}
-    plan.selected = graph.descendants(plan.reasons) & keys
-    for root in sorted(plan.reasons):
-        for uid in graph.descendants([root]) - {root}:
+    reach: dict[str, set[str]] = {}
+    for root in plan.reasons:
+        if root in scoped:
+            # A bookkeeping change reaches everything below it except through the current
+            # model of a feed it does not concern: `current_delivery_rows(stg, feed)` reads
+            # only its own feed's rows of the bookkeeping (int_deliveries__ranked ranks per feed).
+            unchanged = {f"int_{feed}__current" for feed in _feeds_named(plan) - scoped[root]}
+            reach[root] = graph.descendants([root], stop=unchanged) & keys
+        else:
+            reach[root] = graph.descendants([root]) & keys
+    plan.selected = set().union(*reach.values()) if reach else set()
+    for root in sorted(reach):
+        for uid in reach[root] - {root}:
             plan.roots_of.setdefault(uid, []).append(graph.nodes[root].name)
     return plan
+
+
+def _feeds_named(plan: BuildPlan) -> set[str]:
+    """Every feed named in the bookkeeping tables now."""
+    return {
+        feed
+        for tables in plan.feed_prints.values()
+        for prints in tables.values()
+        for feed in prints
+    }
+
+
+def _changed_feeds(
+    node: Node, now: Mapping[str, Mapping[str, str]], built: Mapping[str, Any]
+) -> set[str] | None:
+    """The feeds whose rows of the node's bookkeeping tables changed since it was built; None
+    when the node reads other tables too, or when that cannot be told (no record per feed)."""
+    before = built.get("feeds")
+    if not now or set(node.sources) - set(BOOKKEEPING) or before is None:
+        return None
+    changed: set[str] = set()
+    for table, prints in now.items():
+        old = before.get(table, {})
+        changed |= {f for f in set(prints) | set(old) if prints.get(f) != old.get(f)}
+    return changed
 
 
 def next_state(
@@ -249,6 +313,8 @@ def next_state(
         entry: dict[str, Any] = {"code": graph.nodes[uid].code_version}
         if uid in plan.source_versions:
             entry["data"] = plan.source_versions[uid]
+        if plan.feed_prints.get(uid):
+            entry["feeds"] = plan.feed_prints[uid]
         if plan.loaded_through.get(uid):
             entry["loaded_through"] = plan.loaded_through[uid]
         state[uid] = entry
