@@ -70,6 +70,7 @@ from orchestration.defs.transform.manifest import (
 from orchestration.defs.transform.translator import TRANSLATOR
 
 WAREHOUSE_STEP = "warehouse_models"
+BY_KEY = GRAPH.by_key()
 NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 
 
@@ -149,13 +150,12 @@ def _record_order(
     """Outputs of the nodes whose whole selected subtree was built, in dependency order (as
     Dagster wants a multi-asset's outputs), then the check results."""
     depth = GRAPH.depth()
-    key_to_uid = {node.key: uid for uid, node in GRAPH.nodes.items()}
     failed = plan.selected - built_ok
     outputs: list[tuple[int, Output]] = []
     rest: list[Any] = []
     for event in events:
         if isinstance(event, Output):
-            uid = key_to_uid[context.assets_def.keys_by_output_name[event.output_name]]
+            uid = _uid(context, event)
             if GRAPH.descendants([uid]) & failed:
                 continue
             outputs.append((depth[uid], _versioned(event, uid, plan)))
@@ -343,17 +343,16 @@ def _needs_build_before_gate(gate: Gate, plan: BuildPlan) -> bool:
 
 
 def _built(context: AssetExecutionContext, events: list[Any]) -> set[str]:
-    key_to_uid = {node.key: uid for uid, node in GRAPH.nodes.items()}
-    return {
-        key_to_uid[context.assets_def.keys_by_output_name[e.output_name]]
-        for e in events
-        if isinstance(e, Output)
-    }
+    return {_uid(context, e) for e in events if isinstance(e, Output)}
+
+
+def _uid(context: AssetExecutionContext, output: Output) -> str:
+    """The dbt node an output of this step materialises."""
+    return BY_KEY[context.assets_def.keys_by_output_name[output.output_name]].unique_id
 
 
 def _published_marts() -> set[str]:
-    key_to_uid = {node.key: uid for uid, node in GRAPH.nodes.items()}
-    return {key_to_uid[k] for k in PUBLISHED_MARTS if isinstance(k, AssetKey)}
+    return {BY_KEY[k].unique_id for k in PUBLISHED_MARTS if isinstance(k, AssetKey)}
 
 
 def _iso(value: object) -> str | None:

@@ -93,11 +93,15 @@ class ManifestGraph:
             stack.extend(c for c in self.children.get(uid, ()) if self.nodes[c].name not in stop)
         return seen
 
-    def ancestors(self, roots: Iterable[str]) -> set[str]:
+    def parents(self) -> dict[str, list[str]]:
         parents: dict[str, list[str]] = {uid: [] for uid in self.nodes}
         for uid, kids in self.children.items():
             for kid in kids:
                 parents[kid].append(uid)
+        return parents
+
+    def ancestors(self, roots: Iterable[str]) -> set[str]:
+        parents = self.parents()
         seen: set[str] = set()
         stack = list(roots)
         while stack:
@@ -109,10 +113,7 @@ class ManifestGraph:
 
     def depth(self) -> dict[str, int]:
         """Longest path from a root: a node comes after everything it depends on."""
-        parents: dict[str, list[str]] = {uid: [] for uid in self.nodes}
-        for uid, kids in self.children.items():
-            for kid in kids:
-                parents[kid].append(uid)
+        parents = self.parents()
         depth: dict[str, int] = {}
 
         def visit(uid: str) -> int:
@@ -126,12 +127,10 @@ class ManifestGraph:
 
     def upstream_sources(self) -> dict[str, frozenset[str]]:
         """Every raw table each node is built from, directly or through its parents."""
+        parents = self.parents()
         result: dict[str, frozenset[str]] = {}
         for uid in sorted(self.nodes, key=self.depth().__getitem__):
-            found = set(self.nodes[uid].sources)
-            for parent, kids in self.children.items():
-                if uid in kids:
-                    found |= result[parent]
+            found = set(self.nodes[uid].sources).union(*(result[p] for p in parents[uid]))
             result[uid] = frozenset(found)
         return result
 
@@ -147,17 +146,17 @@ class ManifestGraph:
         return {node.key: node for node in self.nodes.values()}
 
 
-def fingerprints(conn: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, str]:
-    """Row count and an order-independent hash of every row, per raw table."""
-    existing = {
-        f"{schema}.{name}"
-        for schema, name in conn.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
-    }
+def fingerprints(
+    conn: duckdb.DuckDBPyConnection,
+    tables: Iterable[str],
+    existing: set[tuple[str, str]] | None = None,
+) -> dict[str, str]:
+    """Row count and an order-independent hash of every row, per raw table (`existing`: the
+    warehouse's relations, when the caller has them already)."""
+    existing_names = {f"{s}.{n}" for s, n in (relations(conn) if existing is None else existing)}
     result: dict[str, str] = {}
     for table in sorted(set(tables)):
-        if table not in existing:
+        if table not in existing_names:
             result[table] = ABSENT
             continue
         count, digest = conn.execute(
@@ -195,7 +194,6 @@ class BuildPlan:
     reasons: dict[str, str] = field(default_factory=dict)  # root unique_id -> why
     selected: set[str] = field(default_factory=set)  # roots and their descendants
     source_versions: dict[str, str] = field(default_factory=dict)  # unique_id -> data version
-    previous_versions: dict[str, str | None] = field(default_factory=dict)
     loaded_through: dict[str, str | None] = field(default_factory=dict)  # gated staging models
     feed_prints: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     roots_of: dict[str, list[str]] = field(default_factory=dict)  # node -> roots above it
@@ -228,7 +226,7 @@ def plan_build(
     by_key = graph.by_key()
     candidates = [by_key[k] for k in selected_keys if k in by_key]
     existing = relations(conn)
-    prints = fingerprints(conn, (s for n in candidates for s in n.sources))
+    prints = fingerprints(conn, (s for n in candidates for s in n.sources), existing)
     per_feed = {
         t: feed_fingerprints(conn, t) for t in BOOKKEEPING if prints.get(t, ABSENT) != ABSENT
     }
@@ -238,7 +236,6 @@ def plan_build(
         built = state.get(node.unique_id)
         if node.sources:
             plan.source_versions[node.unique_id] = sources_version(node, prints)
-            plan.previous_versions[node.unique_id] = built.get("data") if built else None
             plan.feed_prints[node.unique_id] = {
                 t: per_feed[t] for t in node.sources if t in per_feed
             }
