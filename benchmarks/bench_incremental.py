@@ -160,6 +160,7 @@ def main() -> None:
     parser.add_argument("--yardstick-python", help="a Python with duckdb, calamine, pyarrow")
     parser.add_argument("--generate", help="generate sample data for these years instead")
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (to profile)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="lq-bench-incremental-"))
@@ -207,7 +208,10 @@ def main() -> None:
         )
     if args.json:
         args.json.write_text(json.dumps([m.__dict__ for m in measures], indent=1))
-    shutil.rmtree(work, ignore_errors=True)
+    if args.keep:
+        print(f"kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

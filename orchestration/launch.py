@@ -8,6 +8,11 @@ when it fails.
     python -m orchestration.launch refresh_all
     python -m orchestration.launch publish_assessment --partition 2016
     python -m orchestration.launch refresh_all --full-rebuild   # every model from the raw tables
+    python -m orchestration.launch refresh_all --force   # even when nothing is new
+
+`refresh_all` first asks whether anything is new (defs/refresh/up_to_date.py): when no
+delivery, submission or code changed and the warehouse is as the last refresh left it, it
+says so and starts no run, without loading the code location.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import socket
 import sys
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+from orchestration.defs.refresh.up_to_date import REFRESH_JOB, decide
 
 PID_TAG, HOST_TAG = "lq/pid", "lq/host"
 
@@ -61,14 +68,26 @@ def main(argv: list[str] | None = None) -> int:
         help="rebuild every warehouse model from the raw tables (dbt --full-refresh), "
         "whatever was built before",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="run even when nothing is new since the last run"
+    )
     args = parser.parse_args(argv)
 
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def(args.job)
     with DagsterInstance.get() as instance:
         for run_id in recover_killed_runs(instance):
             print(f"run {run_id} had been killed: marked failed, its pool slot freed")
+        tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+        if args.job == REFRESH_JOB and not args.partition:
+            decision = decide(instance)
+            if decision.up_to_date and not (args.force or args.full_rebuild):
+                print(f"{args.job}: up to date, no run started: {decision.why}")
+                return 0
+            tags.update(decision.tags)
+
+        # Loaded only now: the code location costs seconds to import.
+        from orchestration.definitions import defs
+
+        job = defs.resolve_job_def(args.job)
         run_config = (
             {"ops": {"warehouse_models": {"config": {"full_rebuild": True}}}}
             if args.full_rebuild
@@ -79,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             instance=instance,
             partition_key=args.partition,
             raise_on_error=False,
-            tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
+            tags=tags,
         )
     failed = [e for e in result.all_events if e.is_step_failure]
     for event in failed:

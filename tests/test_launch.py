@@ -1,4 +1,5 @@
-"""The in-process launcher: a run killed with its pool slot does not block the next run."""
+"""The in-process launcher: a run killed with its pool slot does not block the next run, and a
+refresh starts only when something is new."""
 
 from __future__ import annotations
 
@@ -6,11 +7,23 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
+import pytest
+from dagster import (
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    RunRequest,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+)
 
-from orchestration import settings
+from orchestration import refresh_fingerprint, settings
+from orchestration.defs.refresh.jobs import daily_refresh_schedule, new_deliveries_sensor
+from orchestration.defs.refresh.up_to_date import INPUTS_TAG, OUTPUTS_TAG, REFRESH_JOB, decide
 from orchestration.launch import HOST_TAG, PID_TAG, recover_killed_runs
 
 
@@ -58,3 +71,89 @@ def test_a_killed_runs_pool_slot_is_freed_at_the_next_launch(tmp_path: Path) -> 
             "alive-run": DagsterRunStatus.STARTED,
             "elsewhere-run": DagsterRunStatus.STARTED,
         }
+
+
+def _succeeded(instance: DagsterInstance, tags: dict[str, str]) -> None:
+    instance.add_run(
+        DagsterRun(
+            job_name=REFRESH_JOB,
+            run_id=f"run-{len(instance.get_runs())}",
+            status=DagsterRunStatus.SUCCESS,
+            tags=tags,
+        )
+    )
+
+
+def test_a_refresh_is_launched_only_when_something_is_new(isolated_env: Path) -> None:
+    raw = isolated_env / "raw"
+    (raw / "sewage" / "2016-03").mkdir(parents=True)
+    (raw / "sewage" / "2016-03" / "污水处理.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    warehouse = settings.warehouse_path()
+    warehouse.parent.mkdir(parents=True)
+    warehouse.write_bytes(b"a warehouse")
+    home = isolated_env / "dagster_home"
+    settings.prepare_dagster_home(home)
+    with DagsterInstance.from_config(str(home)) as instance:
+        first = decide(instance)
+        assert not first.up_to_date  # never refreshed
+        _succeeded(instance, {**first.tags, OUTPUTS_TAG: refresh_fingerprint.outputs()})
+        assert decide(instance).up_to_date
+        assert "nothing new since run run-0" in decide(instance).why
+        # the daily schedule and the sensor skip with that reason (their ticks in the UI)
+        skipped = daily_refresh_schedule(build_schedule_context(instance=instance))
+        assert isinstance(skipped, SkipReason)
+        assert "nothing new since run run-0" in (skipped.skip_message or "")
+
+        # a new delivery
+        (raw / "sewage" / "2016-04").mkdir()
+        (raw / "sewage" / "2016-04" / "污水处理.csv").write_text("a,b\n1,3\n", encoding="utf-8")
+        second = decide(instance)
+        assert not second.up_to_date and second.tags != first.tags
+        request = new_deliveries_sensor(build_sensor_context(instance=instance))
+        assert isinstance(request, RunRequest)
+        assert request.run_key == second.tags[INPUTS_TAG] and request.tags == second.tags
+        _succeeded(instance, {**second.tags, OUTPUTS_TAG: refresh_fingerprint.outputs()})
+        assert decide(instance).up_to_date
+
+        # the warehouse written by something else (another job, a manual dbt run)
+        warehouse.write_bytes(b"a warehouse, changed")
+        assert "the warehouse or the publication changed" in decide(instance).why
+        _succeeded(instance, {**second.tags, OUTPUTS_TAG: refresh_fingerprint.outputs()})
+        assert decide(instance).up_to_date
+
+        # a deleted workbook of the publication
+        exports = settings.exports_dir()
+        exports.mkdir(parents=True)
+        (exports / "langfang_assessment_2016_v1.xlsx").write_bytes(b"x")
+        assert not decide(instance).up_to_date
+
+
+def test_the_inputs_digest_follows_deliveries_and_code(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = isolated_env / "raw"
+    code = isolated_env / "code"
+    (code / "models").mkdir(parents=True)
+    (code / "models" / "m.sql").write_text("select 1", encoding="utf-8")
+    (code / "target").mkdir()
+    before = refresh_fingerprint.inputs(roots=[code])
+
+    (code / "target" / "manifest.json").write_text("{}", encoding="utf-8")  # generated
+    assert refresh_fingerprint.inputs(roots=[code]) == before
+    (code / "models" / "m.sql").write_text("select 2", encoding="utf-8")
+    changed_code = refresh_fingerprint.inputs(roots=[code])
+    assert changed_code.digest != before.digest
+
+    # a file still being written is left out, and counted, until it is ready
+    monkeypatch.setenv("LQ_SETTLE_SECONDS", "60")
+    (raw / "spot_checks").mkdir()
+    landing = raw / "spot_checks" / "抽检.csv"
+    landing.write_text("a\n", encoding="utf-8")
+    settling = refresh_fingerprint.inputs(roots=[code])
+    assert (settling.digest, settling.files_settling) == (changed_code.digest, 1)
+    later = refresh_fingerprint.inputs(now=time.time() + 120, roots=[code])
+    assert later.files_ready == 1 and later.digest != changed_code.digest
+
+    # a symbolic link is never read, so it is not an input either
+    (raw / "spot_checks" / "link.csv").symlink_to(landing)
+    assert refresh_fingerprint.inputs(now=time.time() + 120, roots=[code]) == later

@@ -132,6 +132,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     snapshots["first"] = root / "first"
     shutil.copytree(work, snapshots["first"], symlinks=True)
+    # nothing new: no run is started, and the launcher says why
+    again = _refresh(work)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "up to date, no run started: nothing new since run" in again.stdout
 
     _new_delivery(raw, snapshots["next_month"])
     second = _refresh(work)

@@ -48,6 +48,7 @@ from orchestration.defs.publication.assets import (
     publication_pending,
     publish_every_year,
 )
+from orchestration.defs.refresh.up_to_date import INPUTS_TAG, record_outputs
 from orchestration.defs.resources import DUCKDB_POOL
 from orchestration.defs.transform.changes import BOOKKEEPING, BuildPlan, next_state, plan_build
 from orchestration.defs.transform.gates import (
@@ -221,6 +222,7 @@ def warehouse_models(
             "(no new deliveries, no changed code or reference data since they were built)."
         )
         yield from _publish_and_export(context, database, marts_built=False)
+        _record_outputs(context)
         return
     by_reason: dict[str, list[str]] = {}
     for uid, why in sorted(plan.reasons.items()):
@@ -295,6 +297,7 @@ def warehouse_models(
         yield from _publish_and_export(
             context, database, marts_built=bool(recorded & _published_marts())
         )
+        _record_outputs(context)
     else:
         context.log.error("Nothing published: the warehouse build did not complete.")
     if not ok or failed_gates:
@@ -330,6 +333,13 @@ def _publish_and_export(
         if years:
             result = export_years(context, years)
             yield Output(None, output_name=_output(context, EXPORT_KEY), metadata=result.metadata)
+
+
+def _record_outputs(context: AssetExecutionContext) -> None:
+    """A refresh launched from known inputs records what it left, once every connection to
+    the warehouse and publication is closed: the next launch can tell it has nothing to do."""
+    if INPUTS_TAG in context.run.tags:
+        record_outputs(context.instance, context.run_id)
 
 
 def _output(context: AssetExecutionContext, key: AssetKey) -> str:
