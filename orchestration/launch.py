@@ -77,17 +77,23 @@ def main(argv: list[str] | None = None) -> int:
         for run_id in recover_killed_runs(instance):
             print(f"run {run_id} had been killed: marked failed, its pool slot freed")
         tags = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+        changed: frozenset[str] | None = None
         if args.job == REFRESH_JOB and not args.partition:
             decision = decide(instance)
             if decision.up_to_date and not (args.force or args.full_rebuild):
                 print(f"{args.job}: up to date, no run started: {decision.why}")
                 return 0
+            print(f"{args.job}: {decision.why}")
             tags.update(decision.tags)
+            if not (args.force or args.full_rebuild):
+                changed = decision.changed_parts
 
         # Loaded only now: the code location costs seconds to import.
         from orchestration.definitions import defs
+        from orchestration.defs.refresh.selection import refresh_selection
 
         job = defs.resolve_job_def(args.job)
+        selection = refresh_selection(changed) if changed else None
         run_config = (
             {"ops": {"warehouse_models": {"config": {"full_rebuild": True}}}}
             if args.full_rebuild
@@ -99,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             partition_key=args.partition,
             raise_on_error=False,
             tags=tags,
+            asset_selection=selection,
         )
     failed = [e for e in result.all_events if e.is_step_failure]
     for event in failed:

@@ -27,9 +27,13 @@ from orchestration import settings
 _NOT_CODE = {"__pycache__", "target", "logs", "dbt_packages", ".pytest_cache"}
 
 
+CODE_PART = "代码"  # the part of the inputs that is code, not a landing folder
+
+
 @dataclass(frozen=True)
 class Inputs:
     digest: str
+    parts: dict[str, str]  # landing folder (feed or "submissions") or CODE_PART -> digest
     files_ready: int
     files_settling: int
 
@@ -49,7 +53,9 @@ def _files(root: Path, skip: set[str] | frozenset[str] = frozenset()) -> Iterato
             yield entry
 
 
-def _listing(root: Path, hasher: hashlib._Hash, ready_before_ns: int | None = None) -> tuple:
+def _listing(
+    root: Path, hasher: hashlib._Hash, ready_before_ns: int | None = None
+) -> tuple[int, int]:
     """Adds (path, size, mtime) of each file to `hasher`; returns (ready, settling) counts."""
     ready = settling = 0
     for entry in _files(root):
@@ -77,13 +83,33 @@ def _code(hasher: hashlib._Hash, roots: Iterable[Path]) -> None:
 
 
 def inputs(now: float | None = None, roots: Iterable[Path] | None = None) -> Inputs:
-    """The landing zone's ready files and the code, as one digest."""
-    ready_before = (time.time() if now is None else now) - settings.settle_seconds()
-    hasher = hashlib.sha256(b"landing\n")
-    ready, settling = _listing(settings.raw_dir(), hasher, int(ready_before * 1e9))
-    hasher.update(b"code\n")
-    _code(hasher, code_roots() if roots is None else roots)
-    return Inputs(hasher.hexdigest()[:32], ready, settling)
+    """The landing zone's ready files, folder by folder, and the code: a digest of each part
+    (a run can then take only the feeds that changed) and of the whole."""
+    ready_before = int(((time.time() if now is None else now) - settings.settle_seconds()) * 1e9)
+    raw = settings.raw_dir()
+    parts: dict[str, str] = {}
+    ready = settling = 0
+    loose = hashlib.sha256(b"files at the top of raw/\n")
+    for entry in sorted(os.scandir(raw), key=lambda e: e.name) if raw.is_dir() else []:
+        if entry.is_dir(follow_symlinks=False):
+            hasher = hashlib.sha256(entry.name.encode() + b"\n")
+            counts = _listing(Path(entry.path), hasher, ready_before)
+            if counts[0]:
+                parts[entry.name] = hasher.hexdigest()[:16]
+        elif entry.is_file(follow_symlinks=False):
+            stat = entry.stat(follow_symlinks=False)
+            counts = (1, 0) if stat.st_mtime_ns <= ready_before else (0, 1)
+            if counts[0]:
+                loose.update(f"{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+                parts[""] = loose.hexdigest()[:16]
+        else:
+            continue
+        ready, settling = ready + counts[0], settling + counts[1]
+    code = hashlib.sha256(b"code\n")
+    _code(code, code_roots() if roots is None else roots)
+    parts[CODE_PART] = code.hexdigest()[:16]
+    whole = hashlib.sha256("".join(f"{k}={v}\n" for k, v in sorted(parts.items())).encode())
+    return Inputs(whole.hexdigest()[:32], parts, ready, settling)
 
 
 def outputs() -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from dagster import (
+    AssetKey,
     DagsterInstance,
     DagsterRun,
     DagsterRunStatus,
@@ -109,6 +110,7 @@ def test_a_refresh_is_launched_only_when_something_is_new(isolated_env: Path) ->
         (raw / "sewage" / "2016-04" / "污水处理.csv").write_text("a,b\n1,3\n", encoding="utf-8")
         second = decide(instance)
         assert not second.up_to_date and second.tags != first.tags
+        assert second.changed_parts == {"sewage"}  # a run may take that feed alone
         request = new_deliveries_sensor(build_sensor_context(instance=instance))
         assert isinstance(request, RunRequest)
         assert request.run_key == second.tags[INPUTS_TAG] and request.tags == second.tags
@@ -117,7 +119,9 @@ def test_a_refresh_is_launched_only_when_something_is_new(isolated_env: Path) ->
 
         # the warehouse written by something else (another job, a manual dbt run)
         warehouse.write_bytes(b"a warehouse, changed")
-        assert "the warehouse or the publication changed" in decide(instance).why
+        written = decide(instance)
+        assert "the warehouse or the publication changed" in written.why
+        assert written.changed_parts is None  # anything may have changed: everything runs
         _succeeded(instance, {**second.tags, OUTPUTS_TAG: refresh_fingerprint.outputs()})
         assert decide(instance).up_to_date
 
@@ -157,3 +161,29 @@ def test_the_inputs_digest_follows_deliveries_and_code(
     # a symbolic link is never read, so it is not an input either
     (raw / "spot_checks" / "link.csv").symlink_to(landing)
     assert refresh_fingerprint.inputs(now=time.time() + 120, roots=[code]) == later
+
+
+def test_a_refresh_of_changed_feeds_takes_them_and_what_is_built_from_them() -> None:
+    from orchestration.defs.exports.assets import EXPORT_KEY
+    from orchestration.defs.publication.assets import PUBLISHED_KEY
+    from orchestration.defs.refresh.selection import refresh_selection
+    from orchestration.defs.submissions.assets import SUBMISSION_KEYS
+    from orchestration.defs.transform.manifest import STATE_KEY
+
+    def names(keys: list[AssetKey]) -> set[str]:
+        return {key.path[-1] for key in keys}
+
+    sewage = refresh_selection({"sewage"})
+    assert sewage is not None
+    assert {STATE_KEY, PUBLISHED_KEY, EXPORT_KEY, AssetKey(["raw", "sewage"])} <= set(sewage)
+    assert {"stg_raw__sewage", "int_sewage__current", "fct_kpi_facts"} <= names(sewage)
+    assert "stg_raw__ingested_files" in names(sewage)  # the bookkeeping of its deliveries
+    # not another feed's ingestion, staging or current rows
+    assert not {"air_quality_hourly", "stg_raw__air_quality_hourly"} & names(sewage)
+    assert "int_air_quality_hourly__current" not in names(sewage)
+
+    both = refresh_selection({"sewage", "submissions"})
+    assert both is not None and set(SUBMISSION_KEYS) <= set(both)
+    assert "fct_submission_versions" in names(both)
+    # a folder that is no feed's: everything
+    assert refresh_selection({"sewage", "misdelivered"}) is None

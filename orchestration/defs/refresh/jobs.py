@@ -2,6 +2,7 @@
 something is new (up_to_date.py)."""
 
 from dagster import (
+    AssetKey,
     AssetSelection,
     DefaultSensorStatus,
     RunRequest,
@@ -16,7 +17,8 @@ from dagster import (
 
 from orchestration.defs.ingestion.assets import INGESTION_LOG_KEYS
 from orchestration.defs.publication.assets import PUBLISHED_BY_YEAR_KEY
-from orchestration.defs.refresh.up_to_date import INPUTS_TAG, REFRESH_JOB, decide
+from orchestration.defs.refresh.selection import refresh_selection
+from orchestration.defs.refresh.up_to_date import INPUTS_TAG, REFRESH_JOB, Decision, decide
 from orchestration.defs.submissions.assets import TEMPLATE_KEY
 
 # Everything that can be materialised, checks included (the ingestion log is written by the
@@ -49,7 +51,7 @@ def daily_refresh_schedule(context: ScheduleEvaluationContext) -> RunRequest | S
     decision = decide(context.instance)
     if decision.up_to_date:
         return SkipReason(decision.why)
-    return RunRequest(tags=decision.tags)
+    return RunRequest(tags=decision.tags, asset_selection=_selection(decision))
 
 
 @sensor(
@@ -65,4 +67,12 @@ def new_deliveries_sensor(context: SensorEvaluationContext) -> RunRequest | Skip
     decision = decide(context.instance)
     if decision.up_to_date:
         return SkipReason(decision.why)
-    return RunRequest(run_key=decision.tags[INPUTS_TAG], tags=decision.tags)
+    return RunRequest(
+        run_key=decision.tags[INPUTS_TAG],
+        tags=decision.tags,
+        asset_selection=_selection(decision),
+    )
+
+
+def _selection(decision: Decision) -> list[AssetKey] | None:
+    return refresh_selection(decision.changed_parts) if decision.changed_parts else None

@@ -142,6 +142,15 @@ class ManifestGraph:
         upstream = self.upstream_sources()
         return {uid for uid in self.descendants([root]) if upstream[uid] <= allowed}
 
+    def reached_by_feeds(self, tables: set[str], feeds: set[str], every_feed: set[str]) -> set[str]:
+        """Every node that new deliveries of `feeds` (landing in their raw `tables` and in the
+        bookkeeping) can change: what plan_build would build for them, found from the graph
+        alone (no warehouse needed)."""
+        direct = [uid for uid, node in self.nodes.items() if set(node.sources) & tables]
+        keeping = [uid for uid, node in self.nodes.items() if set(node.sources) & set(BOOKKEEPING)]
+        others = {f"int_{feed}__current" for feed in every_feed - feeds}
+        return self.descendants(direct) | self.descendants(keeping, stop=others)
+
     def by_key(self) -> dict[AssetKey, Node]:
         return {node.key: node for node in self.nodes.values()}
 
