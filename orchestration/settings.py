@@ -4,7 +4,6 @@ benchmarks run in a temporary directory while the demo uses the project's own fo
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +88,16 @@ def environment_for(workdir: Path) -> dict[str, str]:
 
 
 def prepare_dagster_home(home: Path) -> None:
-    """An instance folder with the project's dagster.yaml (DuckDB pool, telemetry off)."""
+    """An instance folder with the project's dagster.yaml (DuckDB pool, telemetry off), its
+    event log placed in this folder even when $DAGSTER_HOME names another (tests, benchmarks)."""
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    import yaml  # Dagster's own dependency; only needed here
+
+    config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
+    event_log = config["event_log_storage"].setdefault("config", {})
+    event_log["base_dir"] = str(home.resolve() / "history" / "runs")
+    (home / "dagster.yaml").write_text(
+        "# Made from the project's dagster.yaml by orchestration.settings.prepare_dagster_home\n"
+        + yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
