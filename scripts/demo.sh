@@ -22,7 +22,8 @@ if ! python -m orchestration.launch refresh_all >"$log" 2>&1; then
   echo "refresh_all FAILED (full log: $log)" >&2
   exit 1
 fi
-echo "refresh_all succeeded in $((SECONDS - started)) s"
+grep -h "^refresh_all: " "$log" | cut -c1-300
+echo "refresh_all done in $((SECONDS - started)) s"
 echo
 lq files | tail -n 1
 echo
