@@ -2,7 +2,7 @@
 warehouse (milliseconds for thousands of files), so that "nothing new" is known before a run
 is started (orchestration/defs/refresh/up_to_date.py).
 
-* **inputs**: every landed file ready to be read (path, size, modification time; files still
+* **inputs**: every landed file ready to be read (path, size, times, inode; files still
   settling are left out, as ingestion leaves them, so they count once they are ready), and the
   content of the code and reference data a refresh runs: the `orchestration` package (feed
   contracts, GX suites, Python) and the dbt project (models, macros, seeds, tests, vars);
@@ -53,6 +53,13 @@ def _files(root: Path, skip: set[str] | frozenset[str] = frozenset()) -> Iterato
             yield entry
 
 
+def _identity(stat: os.stat_result) -> str:
+    """What changes whenever a file's content may have: size and modification time, and the
+    inode and its change time, which no copy or `touch` can set back (a file replaced in
+    place with the same size and an old modification time is still seen)."""
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}:{stat.st_ctime_ns}"
+
+
 def _listing(
     root: Path, hasher: hashlib._Hash, ready_before_ns: int | None = None
 ) -> tuple[int, int]:
@@ -65,7 +72,7 @@ def _listing(
             continue
         ready += 1
         rel = os.path.relpath(entry.path, root)
-        hasher.update(f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        hasher.update(f"{rel}\0{_identity(stat)}\n".encode())
     return ready, settling
 
 
@@ -100,7 +107,7 @@ def inputs(now: float | None = None, roots: Iterable[Path] | None = None) -> Inp
             stat = entry.stat(follow_symlinks=False)
             counts = (1, 0) if stat.st_mtime_ns <= ready_before else (0, 1)
             if counts[0]:
-                loose.update(f"{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+                loose.update(f"{entry.name}\0{_identity(stat)}\n".encode())
                 parts[""] = loose.hexdigest()[:16]
         else:
             continue
@@ -119,7 +126,7 @@ def outputs() -> str:
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         try:
             stat = path.stat()
-            hasher.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            hasher.update(f"{path.name}\0{_identity(stat)}\n".encode())
         except FileNotFoundError:
             hasher.update(f"{path.name}\0absent\n".encode())
     _listing(settings.published_path().parent, hasher)

@@ -162,6 +162,13 @@ def test_the_inputs_digest_follows_deliveries_and_code(
     (raw / "spot_checks" / "link.csv").symlink_to(landing)
     assert refresh_fingerprint.inputs(now=time.time() + 120, roots=[code]) == later
 
+    # content replaced in place, with the same size and the old modification time
+    stat = landing.stat()
+    landing.write_text("b\n", encoding="utf-8")
+    os.utime(landing, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert landing.stat().st_mtime_ns == stat.st_mtime_ns
+    assert refresh_fingerprint.inputs(now=time.time() + 120, roots=[code]) != later
+
 
 def test_a_refresh_of_changed_feeds_takes_them_and_what_is_built_from_them() -> None:
     from orchestration.defs.exports.assets import EXPORT_KEY
