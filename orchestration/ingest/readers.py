@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 # FileRejected lives in errors (the guard raises it too); it is still imported from here.
 from orchestration.ingest.errors import UNSAFE_FILE, FileRejected
 from orchestration.ingest.xlsx_guard import REFUSED_SUFFIXES, inspect_workbook
+from orchestration.ingest.xlsx_moments import exact_moments
 
 # Encodings seen in Chinese government downloads, tried in this order. GB18030 is a superset
 # of GBK/GB2312; UTF-8 with BOM is what Excel writes with "CSV UTF-8".
@@ -161,8 +162,20 @@ def _as_before(value: object) -> CellValue:
     return value  # type: ignore[return-value]
 
 
-def _sheet_rows(sheet_values: list[list[object]]) -> list[tuple[CellValue, ...]]:
-    return [tuple(map(_as_before, row)) for row in sheet_values]
+def _sheet_rows(path: Path, sheet: str, values: list[list[object]]) -> list[tuple[CellValue, ...]]:
+    rows = [tuple(map(_as_before, row)) for row in values]
+    with_milliseconds = {
+        (r, c)
+        for r, row in enumerate(rows)
+        for c, value in enumerate(row)
+        if value.__class__ is datetime and value.microsecond  # type: ignore[union-attr]
+    }
+    if not with_milliseconds:
+        return rows
+    exact = exact_moments(path, sheet, with_milliseconds)
+    for r in {r for r, _ in exact}:
+        rows[r] = tuple(exact.get((r, c), value) for c, value in enumerate(rows[r]))
+    return rows
 
 
 def _unreadable(error: Exception, where: str) -> FileRejected:
@@ -195,7 +208,7 @@ def read_xlsx(path: Path, known_headers: frozenset[str]) -> SourceTable:
                     UNSAFE_FILE,
                 )
             values = sheet.to_python(skip_empty_area=False)
-            rows = _sheet_rows(values)
+            rows = _sheet_rows(path, name, values)
             try:
                 return _table(rows, list(range(1, len(rows) + 1)), known_headers, name, None)
             except FileRejected as error:
