@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 # FileRejected lives in errors (the guard raises it too); it is still imported from here.
 from orchestration.ingest.errors import UNSAFE_FILE, FileRejected
+from orchestration.ingest.xlsx_extent import refuse_oversized_sheets
 from orchestration.ingest.xlsx_guard import REFUSED_SUFFIXES, inspect_workbook
 from orchestration.ingest.xlsx_moments import exact_moments
 
@@ -188,6 +189,7 @@ def read_xlsx(path: Path, known_headers: frozenset[str]) -> SourceTable:
     # opens the file, from the central directory and a bounded scan only. Feeds are read with
     # calamine (Rust, ≈ 10× openpyxl); it gives the cached value of a formula, never the formula.
     inspect_workbook(path)
+    refuse_oversized_sheets(path, MAX_SHEET_CELLS)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
@@ -200,13 +202,6 @@ def read_xlsx(path: Path, known_headers: frozenset[str]) -> SourceTable:
                 sheet = workbook.get_sheet_by_name(name)
             except Exception as error:
                 raise _unreadable(error, f"sheet {name}") from error
-            last_row, last_column = sheet.end or (0, 0)
-            if (last_row + 1) * (last_column + 1) > MAX_SHEET_CELLS:
-                raise FileRejected(
-                    f"sheet {name} spans A1:{get_column_letter(last_column + 1)}{last_row + 1}, "
-                    f"over the {MAX_SHEET_CELLS} cell limit",
-                    UNSAFE_FILE,
-                )
             values = sheet.to_python(skip_empty_area=False)
             rows = _sheet_rows(path, name, values)
             try:
