@@ -35,7 +35,7 @@ from orchestration.ingest.readers import read_table
 from orchestration.ingest.validate_rows import (
     BadRow,
     CellProblem,
-    GoodRow,
+    GoodRows,
     MissingColumns,
     validate_rows,
 )
@@ -198,16 +198,22 @@ def _repeat_of(
 
 
 def _drop_known_keys(
-    conn: duckdb.DuckDBPyConnection, contract: FeedContract, good: list[GoodRow], slot: Slot
-) -> tuple[list[GoodRow], list[BadRow]]:
+    conn: duckdb.DuckDBPyConnection, contract: FeedContract, good: GoodRows, slot: Slot
+) -> tuple[GoodRows, list[BadRow]]:
     """A key already loaded from another delivery slot is a duplicate delivery, not a new
     row. Rows of earlier files in the same slot do not count: a corrected re-delivery
     repeats them on purpose and replaces them."""
-    keyed = [r for r in good if any(r.values[k] is not None for k in contract.key)]
-    if not contract.key or not keyed:
+    if not contract.key or not len(good):
+        return good, []
+    parts = [good.columns[k] for k in contract.key]
+    keyed = [i for i, key in enumerate(zip(*parts, strict=True)) if any(p is not None for p in key)]
+    if not keyed:
         return good, []
     keys = pa.table(
-        {k: pa.array([_key_text(r.values[k]) for r in keyed], pa.string()) for k in contract.key}
+        {
+            k: pa.array([_key_text(good.columns[k][i]) for i in keyed], pa.string())
+            for k in contract.key
+        }
     )
     # an empty part of a key is a value (as in validate_rows): null matches null. The new keys
     # are cast to the table's types, not the table to text: casting every loaded row made each
@@ -216,37 +222,46 @@ def _drop_known_keys(
     join = " and ".join(
         f"t.{k} is not distinct from cast(n.{k} as {types[k]})" for k in contract.key
     )
+    # The table is read only within the file's range of each key column that the file always
+    # fills: DuckDB then skips every row group outside it (zone maps), so the check costs what
+    # the file's keys touch, not the history (dates, running numbers: the usual keys).
+    ranges, bounds = [], []
+    for k, values in zip(contract.key, parts, strict=True):
+        present = [values[i] for i in keyed]
+        if all(v is not None for v in present):
+            ranges.append(f"t.{k} between cast(? as {types[k]}) and cast(? as {types[k]})")
+            bounds += [min(present), max(present)]
+    where = " and ".join(ranges) or "true"
     conn.register("new_keys", keys)
     try:
         found = conn.execute(
             f"select {', '.join('n.' + k for k in contract.key)}, t._source_file, t._source_row "
-            f"from {contract.table} t join new_keys n on {join} "
+            f"from (select * from {contract.table} t where {where}) t join new_keys n on {join} "
             "join raw.ingested_files f on f.feed = ? and f.sha256 = t._source_sha256 "
             "where f.delivery_period is distinct from ? "
             "or f.delivery_source is distinct from ?",
-            [contract.feed, slot.period, slot.source],
+            [*bounds, contract.feed, slot.period, slot.source],
         ).fetchall()
     finally:
         conn.unregister("new_keys")
     if not found:
         return good, []
     width = len(contract.key)
-    keyed_ids = {id(r) for r in keyed}
     known = {tuple(row[:width]): (row[width], row[width + 1]) for row in found}
     labels = "/".join(contract.column(k).label for k in contract.key)
     kept, dropped = [], []
-    for row in good:
-        key = tuple(_key_text(row.values[k]) for k in contract.key)
-        if key in known and id(row) in keyed_ids:
-            source, line = known[key]
-            shown = "/".join(part or "" for part in key)
+    keyed_set = set(keyed)
+    for i, key in enumerate(zip(*parts, strict=True)):
+        text = tuple(_key_text(part) for part in key)
+        if text in known and i in keyed_set:
+            source, line = known[text]
+            shown = "/".join(part or "" for part in text)
             message = f"duplicate {labels} {shown}: already loaded from {source} row {line}"
-            dropped.append(
-                BadRow(row.row_number, (CellProblem(None, None, message),), row.raw_json)
-            )
+            problem = (CellProblem(None, None, message),)
+            dropped.append(BadRow(good.row_numbers[i], problem, good.raw_json[i]))
         else:
-            kept.append(row)
-    return kept, dropped
+            kept.append(i)
+    return good.take(kept), dropped
 
 
 def _key_text(value: object) -> str | None:
@@ -337,17 +352,17 @@ def record_file(
 def _insert_good(
     conn: duckdb.DuckDBPyConnection,
     contract: FeedContract,
-    rows: list[GoodRow],
+    rows: GoodRows,
     lineage: dict[str, object],
 ) -> None:
-    data: dict[str, list[object]] = {
-        name: [r.values[name] for r in rows] for name, _ in contract.table_columns
-    }
-    data["_source_row"] = [r.row_number for r in rows]
-    data["_raw_record"] = [r.raw_json for r in rows]
+    if not len(rows):
+        return
+    data: dict[str, list[object]] = {name: rows.columns[name] for name, _ in contract.table_columns}
+    data["_source_row"] = rows.row_numbers
+    data["_raw_record"] = rows.raw_json
     for name, value in lineage.items():
         data[name] = [value] * len(rows)
-    insert_batch(conn, contract.table, pa.table(data) if rows else pa.table({}))
+    insert_batch(conn, contract.table, pa.table(data))
 
 
 def _insert_bad(
@@ -433,7 +448,7 @@ def ingest_file(
     now = datetime.now(UTC).replace(tzinfo=None)
     sheet = encoding = None
     header_map: dict[str, str] | None = None
-    good: list[GoodRow] = []
+    good = GoodRows([], {}, [])
     bad: list[BadRow] = []
     reason: str | None = None
     try:

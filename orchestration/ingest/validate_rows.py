@@ -6,15 +6,16 @@ cell, so one correction round fixes all of them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import add
 from typing import Any, TypeVar
 
-from orchestration.ingest.contract import FeedContract, RuleSpec
+from orchestration.ingest.contract import ColumnSpec, FeedContract, RuleSpec
 from orchestration.ingest.delivery import Slot
 from orchestration.ingest.normalise import normalise_text, parser_for
-from orchestration.ingest.readers import CellValue, SourceTable, clean_header
+from orchestration.ingest.readers import CellValue, SourceRow, SourceTable, clean_header
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,23 @@ class CellProblem:
 
 
 @dataclass(frozen=True)
-class GoodRow:
-    row_number: int
-    values: dict[str, object]
-    raw_json: str
+class GoodRows:
+    """The rows that load, column-wise: their file rows, each table column's values and the
+    row as delivered (JSON), position by position."""
+
+    row_numbers: list[int]
+    columns: dict[str, list[object]]
+    raw_json: list[str]
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def take(self, positions: list[int]) -> GoodRows:
+        return GoodRows(
+            [self.row_numbers[i] for i in positions],
+            {name: [values[i] for i in positions] for name, values in self.columns.items()},
+            [self.raw_json[i] for i in positions],
+        )
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,7 @@ class BadRow:
 
 @dataclass(frozen=True)
 class ValidatedTable:
-    good: list[GoodRow]
+    good: GoodRows
     bad: list[BadRow]
     header_map: dict[str, str]  # contract column → header as delivered
 
@@ -85,6 +99,20 @@ def _raw_json(headers: tuple[str, ...], values: tuple[CellValue, ...]) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
+def raw_json_rows(headers: tuple[str, ...], rows: Sequence[SourceRow]) -> list[str]:
+    """Every row as delivered, as JSON: the same text as `_raw_json`, assembled from each
+    header's and each distinct value's encoding, made once."""
+    names = [h or f"column_{i + 1}" for i, h in enumerate(headers)]
+    if not names or len(set(names)) < len(names):  # a repeated header keeps its last value
+        return [_raw_json(headers, row.values) for row in rows]
+    prefixes = [
+        ("{" if i == 0 else ", ") + json.dumps(name, ensure_ascii=False) + ": "
+        for i, name in enumerate(names)
+    ]
+    encode = _memoised(lambda v: "null" if v is None else json.dumps(str(v), ensure_ascii=False))
+    return ["".join(map(add, prefixes, map(encode, row.values))) + "}" for row in rows]
+
+
 T = TypeVar("T")
 
 
@@ -102,6 +130,11 @@ def _memoised(parse: Callable[[CellValue], T]) -> Callable[[CellValue], T]:
     return parse_once
 
 
+def _distinct_keys(cells: list[CellValue]) -> list[object]:
+    # a string is its own key (most cells); anything else is keyed with its type, as above
+    return [v if v.__class__ is str else (v.__class__, v) for v in cells]
+
+
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
@@ -111,25 +144,84 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _broken_rule(rule: RuleSpec, values: dict[str, object]) -> str | None:
-    """The column a broken rule points at, or None when the rule holds."""
-    if rule.require is not None:
-        applies = all(values.get(k) == v for k, v in rule.when.items())
-        return rule.require if applies and values.get(rule.require) in (None, "") else None
-    if rule.forbid is not None:
-        applies = all(values.get(k) == v for k, v in rule.when.items())
-        return rule.forbid if applies and values.get(rule.forbid) not in (None, "") else None
-    assert rule.left and rule.right and rule.op
-    left, right = values.get(rule.left), values.get(rule.right)
-    if left is None or right is None:
-        return None
-    if isinstance(left, datetime) != isinstance(right, datetime):  # a date against a moment
-        left, right = _as_day(left), _as_day(right)
-    return None if _COMPARE[rule.op](left, right) else rule.left
-
-
 def _as_day(value: object) -> object:
     return value.date() if isinstance(value, datetime) else value
+
+
+# What one distinct cell value reads as in one column: (value, text as delivered, problem).
+Reading = tuple[object, str | None, str | None]
+
+
+def _cell_reader(
+    contract: FeedContract, column: ColumnSpec, slot: Slot | None
+) -> Callable[[CellValue], Reading]:
+    """How a cell of `column` reads: a function of its value alone (the slot's checks
+    included), so it runs once per distinct value."""
+    source_column = contract.delivery.source_column if slot and slot.source else None
+    is_source = column.name == source_column
+    is_date = slot is not None and column.name == contract.delivery.date_column
+    empty = contract.empty_values
+    parse = parser_for(column)
+
+    def read(raw: CellValue) -> Reading:
+        if raw is None or normalise_text(raw) in empty:
+            if is_source:
+                assert slot is not None and slot.source_folder is not None
+                return slot.source, slot.source_folder, None  # the folder names it
+            return None, None, f"{column.label} is empty" if column.required else None
+        value, problem = parse(raw)
+        if problem:
+            return value, str(raw), f"{column.label}: {problem}"
+        if is_source and slot and value != slot.source:
+            return (
+                value,
+                str(raw),
+                f"{column.label} '{normalise_text(raw)}' does not match the delivery "
+                f"folder '{slot.source_folder}'",
+            )
+        if is_date and slot:
+            day = _as_day(value)
+            if isinstance(day, date) and not slot.covers(day):
+                return (
+                    value,
+                    str(raw),
+                    f"{column.label} {day} is outside the delivery period "
+                    f"{slot.period} of its folder",
+                )
+        return value, str(raw), None
+
+    return read
+
+
+def _rule_column(rule: RuleSpec) -> str:
+    """The column a broken rule points at."""
+    column = rule.require or rule.forbid or rule.left
+    assert column is not None
+    return column
+
+
+def _rule_breaks(rule: RuleSpec, values: dict[str, list[object]]) -> list[int]:
+    """Positions of the rows that break `rule`."""
+    if rule.require is None and rule.forbid is None:
+        assert rule.left and rule.right and rule.op
+        compare = _COMPARE[rule.op]
+        broken = []
+        for i, (left, right) in enumerate(zip(values[rule.left], values[rule.right], strict=True)):
+            if left is None or right is None:
+                continue
+            if isinstance(left, datetime) != isinstance(right, datetime):
+                left, right = _as_day(left), _as_day(right)
+            if not compare(left, right):
+                broken.append(i)
+        return broken
+    target = values[rule.require or rule.forbid or ""]
+    when = [(values[k], v) for k, v in rule.when.items()]
+    applies = range(len(target))
+    for column, wanted in when:  # narrowed column by column: most rows fall out at once
+        applies = [i for i in applies if column[i] == wanted]
+    if rule.require is not None:
+        return [i for i in applies if target[i] in (None, "")]
+    return [i for i in applies if target[i] not in (None, "")]
 
 
 def validate_rows(
@@ -137,84 +229,71 @@ def validate_rows(
 ) -> ValidatedTable:
     """Parse every row of `table` by the contract. With the file's delivery `slot`, the
     source column is filled from (or checked against) the source folder and every row's
-    delivery date must lie in the slot's period."""
+    delivery date must lie in the slot's period.
+
+    Column by column: each distinct value of a column is read once, and cell references
+    and messages are made only for the rows with a problem."""
     source_column = contract.delivery.source_column if slot and slot.source else None
     provided = frozenset({source_column} if source_column else ())
     mapping = map_headers(contract, table.headers, provided)
-    parsers = {c.name: _memoised(parser_for(c)) for c in contract.columns if c.name in mapping}
-    empty = contract.empty_values
-    is_empty = _memoised(lambda raw: raw is None or normalise_text(raw) in empty)
-    good: list[GoodRow] = []
-    bad: list[BadRow] = []
-    seen_keys: dict[tuple[object, ...], int] = {}
-    for row in table.rows:
-        values: dict[str, object] = {}
-        problems: list[CellProblem] = []
-        for column in contract.columns:
-            index = mapping.get(column.name)
-            raw = row.values[index] if index is not None else None
-            if column.keep_original:
-                values[f"{column.name}_original"] = None if is_empty(raw) else str(raw)
-            if is_empty(raw) and column.name == source_column:
-                assert slot is not None and slot.source_folder is not None
-                values[column.name] = slot.source  # the folder names it for every row
-                if column.keep_original:
-                    values[f"{column.name}_original"] = slot.source_folder
-                continue
-            if is_empty(raw):
-                values[column.name] = None
-                if column.required:
-                    cell = table.cell_of(row, index) if index is not None else None
-                    problems.append(CellProblem(column.name, cell, f"{column.label} is empty"))
-                continue
-            value, problem = parsers[column.name](raw)
-            cell = table.cell_of(row, index) if index is not None else None
-            if problem:
-                problems.append(CellProblem(column.name, cell, f"{column.label}: {problem}"))
-            elif column.name == source_column and slot and value != slot.source:
-                problems.append(
-                    CellProblem(
-                        column.name,
-                        cell,
-                        f"{column.label} '{normalise_text(raw)}' does not match the delivery "
-                        f"folder '{slot.source_folder}'",
-                    )
-                )
-            elif slot and column.name == contract.delivery.date_column:
-                day = _as_day(value)
-                if isinstance(day, date) and not slot.covers(day):
-                    problems.append(
-                        CellProblem(
-                            column.name,
-                            cell,
-                            f"{column.label} {day} is outside the delivery period "
-                            f"{slot.period} of its folder",
-                        )
-                    )
-            values[column.name] = value
-        unreadable = {p.column for p in problems}
-        for rule in contract.rules:
-            broken = _broken_rule(rule, values)
+    rows = table.rows
+    count = len(rows)
+    values: dict[str, list[object]] = {}
+    problems: dict[int, list[CellProblem]] = {}
+    unreadable: dict[int, set[str]] = {}
+
+    def add(position: int, column: str | None, index: int | None, message: str) -> None:
+        cell = table.cell_of(rows[position], index) if index is not None else None
+        problems.setdefault(position, []).append(CellProblem(column, cell, message))
+
+    for column in contract.columns:
+        index = mapping.get(column.name)
+        cells = [row.values[index] for row in rows] if index is not None else [None] * count
+        keys = _distinct_keys(cells)
+        firsts = dict(zip(reversed(keys), reversed(cells), strict=True))  # first of each key
+        read = _cell_reader(contract, column, slot)
+        readings = {key: read(raw) for key, raw in firsts.items()}
+        per_row = list(map(readings.__getitem__, keys))
+        values[column.name] = [r[0] for r in per_row]
+        if column.keep_original:
+            values[f"{column.name}_original"] = [r[1] for r in per_row]
+        if any(r[2] for r in readings.values()):
+            for position, reading in enumerate(per_row):
+                if reading[2]:
+                    add(position, column.name, index, reading[2])
+                    unreadable.setdefault(position, set()).add(column.name)
+    # rows are checked rule by rule, then problems sorted back into the contract's order
+    broken_by_rule = [(rule, _rule_breaks(rule, values)) for rule in contract.rules]
+    for rule, positions in broken_by_rule:
+        column = _rule_column(rule)
+        for position in positions:
             # a cell that could not be read is reported once, not again as "not filled in"
-            if broken is not None and broken not in unreadable:
-                index = mapping.get(broken)
-                cell = table.cell_of(row, index) if index is not None else None
-                problems.append(CellProblem(broken, cell, rule.message))
-        key = tuple(values[k] for k in contract.key)
-        # A row whose key is wholly empty has no key (no check); an empty part of a longer key
-        # is a value (e.g. the county of a city-wide row), so such rows are checked too.
-        if contract.key and not problems and any(part is not None for part in key):
+            if column not in unreadable.get(position, ()):
+                add(position, column, mapping.get(column), rule.message)
+    if contract.key:
+        seen_keys: dict[tuple[object, ...], int] = {}
+        labels = "/".join(contract.column(k).label for k in contract.key)
+        key_columns = [values[k] for k in contract.key]
+        for position, key in enumerate(zip(*key_columns, strict=True)):
+            # A row whose key is wholly empty has no key (no check); an empty part of a longer
+            # key is a value (e.g. the county of a city-wide row), so such rows are checked too.
+            if position in problems or all(part is None for part in key):
+                continue
             if key in seen_keys:
-                labels = "/".join(contract.column(k).label for k in contract.key)
                 shown = "/".join("" if part is None else str(part) for part in key)
+                number = rows[position].row_number
                 message = f"duplicate {labels} {shown} (first at row {seen_keys[key]})"
-                problems.append(CellProblem(None, None, f"row {row.row_number}: {message}"))
+                add(position, None, None, f"row {number}: {message}")
             else:
-                seen_keys[key] = row.row_number
-        raw_json = _raw_json(table.headers, row.values)
-        if problems:
-            bad.append(BadRow(row.row_number, tuple(problems), raw_json))
-        else:
-            good.append(GoodRow(row.row_number, values, raw_json))
+                seen_keys[key] = rows[position].row_number
+    raw_json = raw_json_rows(table.headers, rows)
+    good_positions = [i for i in range(count) if i not in problems]
+    table_names = [name for name, _ in contract.table_columns]
+    good = GoodRows(
+        [rows[i].row_number for i in good_positions],
+        {name: [values[name][i] for i in good_positions] for name in table_names},
+        [raw_json[i] for i in good_positions],
+    )
+    bad = [BadRow(rows[i].row_number, tuple(problems[i]), raw_json[i]) for i in sorted(problems)]
     header_map = {name: table.headers[index] for name, index in mapping.items()}
     return ValidatedTable(good, bad, header_map)

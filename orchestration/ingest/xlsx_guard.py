@@ -1,4 +1,5 @@
-"""Refuse hostile or unusable workbooks before openpyxl opens them.
+"""Refuse hostile or unusable workbooks before calamine (feeds) or openpyxl (submissions)
+opens them.
 
 openpyxl parses XML through defusedxml, but it trusts the zip around it: a 300 KB file can
 declare gigabytes of XML, and a refusal from deep inside openpyxl reads as a stack trace, not a
