@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="lq-tests-"))
 os.environ["LQ_DATA_DIR"] = str(_SESSION_DIR / "warehouse")
@@ -63,12 +65,24 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Generator[None, None, None]:
     """With pytest-xdist (`--dist loadgroup`), every test of the shared materialised pipeline
     runs in one worker, so the pipeline is built once per session, not once per worker."""
-    for item in items:
-        if "pipeline" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("pipeline"))
+    grouped = [item for item in items if "pipeline" in getattr(item, "fixturenames", ())]
+    for item in grouped:
+        item.add_marker(pytest.mark.xdist_group("pipeline"))
+    yield  # xdist's worker hook tags each grouped node id with "@pipeline" here
+    if not config.getoption("loadgroup", False):  # set in xdist workers under loadgroup only
+        return
+    for item in grouped:
+        if not item.nodeid.endswith("@pipeline"):
+            # xdist 3.8 writes the tag to `item._nodeid`, which pytest 9.2's structured node
+            # ids no longer read (pytest-xdist#1386): without this the group is ignored
+            # silently and each worker builds the pipeline (≈ 2 min) itself.
+            item._id = NodeId.parse(f"{item.nodeid}@pipeline")
 
 
 @pytest.fixture(scope="session")
