@@ -6,6 +6,7 @@ nothing a test does touches the project's own raw/ or warehouse/."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -55,6 +56,11 @@ def run_refresh_all(instance: DagsterInstance) -> ExecuteInProcessResult:
 
     job = build_definitions().resolve_job_def("refresh_all")
     return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # the pipeline's files: on a tmpfs (scripts/test.sh) they would otherwise stay in memory
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
