@@ -16,5 +16,11 @@ ruff format --check .
 sqlfluff lint dbt_project/models
 # Parse the dbt project once if it changed, before two workers would both do it.
 python -c "import orchestration.dbt_project"
+# Temporary folders in memory where the machine has it: the tests write real DuckDB files, dbt
+# targets and workbooks by the thousand, and on a shared disk that I/O is a good part of the
+# run. Only failed tests' folders are kept, so little memory stays in use.
+if [[ -z "${TMPDIR:-}" && -d /dev/shm && -w /dev/shm ]]; then
+  export TMPDIR=/dev/shm
+fi
 # Two workers (2 cores); the tests of the shared pipeline fixture stay in one (conftest.py).
-python -m pytest -n 2 --dist loadgroup "${marker[@]}" "$@"
+python -m pytest -n 2 --dist loadgroup -o tmp_path_retention_policy=failed "${marker[@]}" "$@"

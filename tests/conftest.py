@@ -6,11 +6,14 @@ nothing a test does touches the project's own raw/ or warehouse/."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="lq-tests-"))
 os.environ["LQ_DATA_DIR"] = str(_SESSION_DIR / "warehouse")
@@ -55,6 +58,11 @@ def run_refresh_all(instance: DagsterInstance) -> ExecuteInProcessResult:
     return job.execute_in_process(instance=instance, raise_on_error=False)
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # the pipeline's files: on a tmpfs (scripts/test.sh) they would otherwise stay in memory
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -63,12 +71,39 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """With pytest-xdist (`--dist loadgroup`), every test of the shared materialised pipeline
-    runs in one worker, so the pipeline is built once per session, not once per worker."""
-    for item in items:
-        if "pipeline" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("pipeline"))
+def _xdist_group(item: pytest.Item) -> str | None:
+    """The worker group of a test: the shared pipeline's, else its module's when it uses a
+    module-scoped fixture (which each worker running one of its tests would build again)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    if "pipeline" in info.names_closure:
+        return "pipeline"
+    scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs}
+    if scopes & {"module", "class", "package"}:
+        return item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Generator[None, None, None]:
+    """With pytest-xdist (`--dist loadgroup`), the tests that share an expensive fixture run
+    in one worker: the pipeline is built once per session, a module's fixture once per module.
+    The other tests go to whichever worker is free."""
+    groups = [(item, group) for item in items if (group := _xdist_group(item))]
+    for item, group in groups:
+        item.add_marker(pytest.mark.xdist_group(group))
+    yield  # xdist's worker hook tags each grouped node id with "@<group>" here
+    if not config.getoption("loadgroup", False):  # set in xdist workers under loadgroup only
+        return
+    for item, group in groups:
+        if not item.nodeid.endswith(f"@{group}"):
+            # xdist 3.8 writes the tag to `item._nodeid`, which pytest 9.2's structured node
+            # ids no longer read (pytest-xdist#1386): without this the groups are ignored
+            # silently and each worker builds the pipeline (≈ 2 min) itself.
+            item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 @pytest.fixture(scope="session")
