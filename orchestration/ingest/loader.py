@@ -20,6 +20,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -155,6 +156,32 @@ def landed_files(
     return landing.scan(raw_dir / contract.landing_dir, settle_seconds)
 
 
+@dataclass
+class KnownFiles:
+    """What raw.ingested_files and raw.repeated_deliveries say of one feed's contents, read
+    once per pass over the landing zone (two queries), not once per landed file: a pass then
+    costs what its new files cost, not what the feed's history holds. Kept current as the
+    pass records files."""
+
+    # sha256 -> (source_file, status, delivery_source, delivery_period, rows_read, received_at)
+    files: dict[str, tuple[Any, ...]]
+    repeats: set[tuple[Any, ...]]  # (sha256, delivery_source, delivery_period, received_at)
+
+    @classmethod
+    def read(cls, conn: duckdb.DuckDBPyConnection, feed: str) -> KnownFiles:
+        files = conn.execute(
+            "select sha256, source_file, status, delivery_source, delivery_period, rows_read, "
+            "received_at from raw.ingested_files where feed = ?",
+            [feed],
+        ).fetchall()
+        repeats = conn.execute(
+            "select sha256, delivery_source, delivery_period, received_at "
+            "from raw.repeated_deliveries where feed = ?",
+            [feed],
+        ).fetchall()
+        return cls({row[0]: tuple(row[1:]) for row in files}, {tuple(r) for r in repeats})
+
+
 def already_ingested(conn: duckdb.DuckDBPyConnection, feed: str, sha256: str) -> bool:
     found = conn.execute(
         "select 1 from raw.ingested_files where feed = ? and sha256 = ?", [feed, sha256]
@@ -163,27 +190,17 @@ def already_ingested(conn: duckdb.DuckDBPyConnection, feed: str, sha256: str) ->
 
 
 def _repeat_of(
-    conn: duckdb.DuckDBPyConnection, feed: str, sha256: str, slot: Slot, received: datetime
+    known: KnownFiles, sha256: str, slot: Slot, received: datetime
 ) -> tuple[str, str] | None:
     """(first file, reason) when known content is a new receipt: delivered again for another
     slot, or again for its own slot at another time (an earlier export sent again after a
     different one, which makes it the slot's latest). None when this receipt is known: the
     same file seen by an earlier run, or content that was rejected."""
-    [(first_file, status, source, period, rows_read, first_received)] = conn.execute(
-        "select source_file, status, delivery_source, delivery_period, rows_read, received_at "
-        "from raw.ingested_files where feed = ? and sha256 = ?",
-        [feed, sha256],
-    ).fetchall()
+    first_file, status, source, period, rows_read, first_received = known.files[sha256]
     same_slot = (source, period) == (slot.source, slot.period)
     if status != "loaded" or (same_slot and first_received == received):
         return None
-    recorded = conn.execute(
-        "select 1 from raw.repeated_deliveries where feed = ? and sha256 = ? "
-        "and delivery_source is not distinct from ? and delivery_period = ? "
-        "and received_at is not distinct from ?",
-        [feed, sha256, slot.source, slot.period, received],
-    ).fetchall()
-    if recorded:
+    if (sha256, slot.source, slot.period, received) in known.repeats:
         return None
     if same_slot:
         return first_file, f"same content as {first_file}, delivered again: the slot's latest"
@@ -393,12 +410,16 @@ def ingest_file(
     raw_dir: Path,
     store_dir: Path,
     slot: Slot | None = None,
+    known: KnownFiles | None = None,
 ) -> FileReport:
     """Ingest one file of delivery `slot` (default: read from where the file lies; a file
     outside the landing layout raises FileRejected). Never raises for bad data: the report
-    says what happened."""
+    says what happened. `known`: the feed's known contents, when the caller read them for a
+    pass over many files (updated here as files are recorded)."""
     if slot is None:
         slot = slot_of(contract, _below_landing(contract, path, raw_dir))
+    if known is None:
+        known = KnownFiles.read(conn, contract.feed)
     started = time.perf_counter()
     source_file = display_path(path.relative_to(raw_dir).as_posix())
     sha256 = file_store.sha256_of(path)  # cheap check first: most files were seen before
@@ -422,7 +443,7 @@ def ingest_file(
 
     def known_content() -> FileReport:
         """Known content: skipped, or recorded as a repeated delivery for this slot."""
-        repeat = _repeat_of(conn, contract.feed, sha256, slot, received)
+        repeat = _repeat_of(known, sha256, slot, received)
         if repeat is None:
             return report("already_ingested", 0, 0, 0, None)
         first_file, reason = repeat
@@ -437,13 +458,14 @@ def ingest_file(
             "ingested_at": datetime.now(UTC).replace(tzinfo=None),
         }
         insert_batch(conn, "raw.repeated_deliveries", pa.Table.from_pylist([record]))
+        known.repeats.add((sha256, slot.source, slot.period, received))
         return report("repeated", 0, 0, 0, reason)
 
-    if already_ingested(conn, contract.feed, sha256):
+    if sha256 in known.files:
         return known_content()
     # From here on only the stored copy is read: what is loaded is what the hash names.
     sha256, stored = file_store.keep(path, store_dir)
-    if already_ingested(conn, contract.feed, sha256):  # it changed into a known file meanwhile
+    if sha256 in known.files:  # it changed into a known file meanwhile
         return known_content()
     now = datetime.now(UTC).replace(tzinfo=None)
     sheet = encoding = None
@@ -499,6 +521,14 @@ def ingest_file(
     except Exception:
         conn.rollback()
         raise
+    known.files[sha256] = (
+        source_file,
+        status,
+        slot.source,
+        slot.period,
+        len(good) + len(bad),
+        received,
+    )
     return report(status, len(good) + len(bad), len(good), len(bad), reason)
 
 
@@ -533,6 +563,7 @@ def ingest_landed(
     run. `settle_seconds` defaults to settings.settle_seconds()."""
     ensure_tables(conn, contract)
     landed = landed_files(contract, raw_dir, settle_seconds)
+    known = KnownFiles.read(conn, contract.feed)
     reports = []
     misplaced = []
     for path in landed.ready:
@@ -544,7 +575,7 @@ def ingest_landed(
         if months is not None and not slot.months & months:
             continue
         try:
-            reports.append(ingest_file(conn, contract, path, raw_dir, store_dir, slot))
+            reports.append(ingest_file(conn, contract, path, raw_dir, store_dir, slot, known))
         except Exception as error:  # a bug or a database fault: record it, go on
             reports.append(
                 FileReport(
