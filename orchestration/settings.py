@@ -42,6 +42,14 @@ def warehouse_path() -> Path:
     return _path_from_env("LQ_WAREHOUSE", data_dir() / "langfang_quality.duckdb")
 
 
+def dbt_target_dir() -> Path:
+    """dbt's target folder for the runs on this warehouse: its partial-parse state is valid
+    only for one profile, and the profile names the warehouse file, so each warehouse keeps
+    its own (a shared one would make every run on another warehouse parse the project anew)."""
+    warehouse = warehouse_path()
+    return warehouse.with_name(f"{warehouse.stem}.dbt_target")
+
+
 def file_store_dir() -> Path:
     """Raw files kept exactly as delivered, named by their sha256."""
     return data_dir() / "file_store"
