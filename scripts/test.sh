@@ -13,7 +13,7 @@ fi
 
 ruff check .
 ruff format --check .
-sqlfluff lint dbt_project/models
+sqlfluff lint --processes 2 dbt_project/models
 # Parse the dbt project once if it changed, before two workers would both do it.
 python -c "import orchestration.dbt_project"
 # Temporary folders in memory where the machine has it: the tests write real DuckDB files, dbt
