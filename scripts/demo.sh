@@ -5,10 +5,14 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
+# The dbt project is parsed (on a fresh clone) while the sample data is written.
+python -c "import orchestration.dbt_project" &
+parsing=$!
 if [[ -z "$(find raw -type f ! -name README.md -print -quit)" ]]; then
   echo "raw/ is empty: generating sample data (2015-2016) ..."
   python -m orchestration.sample_data --years 2015-2016
 fi
+wait "$parsing"
 
 # Dagster's event log is long: keep it in a file, show it only when the run fails. The job runs
 # in this process, recorded in the instance of $DAGSTER_HOME (orchestration/launch.py); a run
