@@ -19,9 +19,11 @@ fi
 stamp=".venv/.installed-$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)"
 if [[ ! -f "$stamp" ]]; then
   echo "Installing the pinned stack into .venv (about a minute) ..."
+  # The lock is the whole closure: nothing to resolve (--no-deps; `pip check` runs after).
   # Bytecode compiled afterwards on every core (pip compiles one file at a time).
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.lock 2> >(grep -v "is ignored" >&2)
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-compile --no-deps -r requirements.lock 2> >(grep -v "is ignored" >&2)
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-compile --no-deps -e . 2> >(grep -v "is ignored" >&2)
+  .venv/bin/python -m pip check --disable-pip-version-check >/dev/null
   .venv/bin/python -m compileall -q -j 0 .venv/lib orchestration >/dev/null || true
   touch "$stamp"
 fi
