@@ -25,8 +25,6 @@ from orchestration import settings
 
 # Folders of the code roots that are generated, never read as code.
 _NOT_CODE = {"__pycache__", "target", "logs", "dbt_packages", ".pytest_cache"}
-
-
 CODE_PART = "代码"  # the part of the inputs that is code, not a landing folder
 
 
@@ -60,20 +58,11 @@ def _identity(stat: os.stat_result) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}:{stat.st_ctime_ns}"
 
 
-def _listing(
-    root: Path, hasher: hashlib._Hash, ready_before_ns: int | None = None
-) -> tuple[int, int]:
-    """Adds (path, size, mtime) of each file to `hasher`; returns (ready, settling) counts."""
-    ready = settling = 0
+def _listing(root: Path, hasher: hashlib._Hash) -> None:
+    """Adds each file's path below `root` and its identity to `hasher`."""
     for entry in _files(root):
-        stat = entry.stat(follow_symlinks=False)
-        if ready_before_ns is not None and stat.st_mtime_ns > ready_before_ns:
-            settling += 1
-            continue
-        ready += 1
         rel = os.path.relpath(entry.path, root)
-        hasher.update(f"{rel}\0{_identity(stat)}\n".encode())
-    return ready, settling
+        hasher.update(f"{rel}\0{_identity(entry.stat(follow_symlinks=False))}\n".encode())
 
 
 def code_roots() -> list[Path]:
@@ -90,28 +79,24 @@ def _code(hasher: hashlib._Hash, roots: Iterable[Path]) -> None:
 
 
 def inputs(now: float | None = None, roots: Iterable[Path] | None = None) -> Inputs:
-    """The landing zone's ready files, folder by folder, and the code: a digest of each part
-    (a run can then take only the feeds that changed) and of the whole."""
+    """The landing zone's ready files, folder by folder (files at the top of raw/ are the part
+    ""), and the code: a digest of each part (a run can then take only the feeds that
+    changed) and of the whole."""
     ready_before = int(((time.time() if now is None else now) - settings.settle_seconds()) * 1e9)
     raw = settings.raw_dir()
-    parts: dict[str, str] = {}
+    hashers: dict[str, hashlib._Hash] = {}
     ready = settling = 0
-    loose = hashlib.sha256(b"files at the top of raw/\n")
-    for entry in sorted(os.scandir(raw), key=lambda e: e.name) if raw.is_dir() else []:
-        if entry.is_dir(follow_symlinks=False):
-            hasher = hashlib.sha256(entry.name.encode() + b"\n")
-            counts = _listing(Path(entry.path), hasher, ready_before)
-            if counts[0]:
-                parts[entry.name] = hasher.hexdigest()[:16]
-        elif entry.is_file(follow_symlinks=False):
-            stat = entry.stat(follow_symlinks=False)
-            counts = (1, 0) if stat.st_mtime_ns <= ready_before else (0, 1)
-            if counts[0]:
-                loose.update(f"{entry.name}\0{_identity(stat)}\n".encode())
-                parts[""] = loose.hexdigest()[:16]
-        else:
+    for entry in _files(raw):
+        stat = entry.stat(follow_symlinks=False)
+        if stat.st_mtime_ns > ready_before:
+            settling += 1
             continue
-        ready, settling = ready + counts[0], settling + counts[1]
+        ready += 1
+        rel = os.path.relpath(entry.path, raw)
+        part = rel.split(os.sep, 1)[0] if os.sep in rel else ""
+        hasher = hashers.setdefault(part, hashlib.sha256(part.encode() + b"\n"))
+        hasher.update(f"{rel}\0{_identity(stat)}\n".encode())
+    parts = {part: hasher.hexdigest()[:16] for part, hasher in hashers.items()}
     code = hashlib.sha256(b"code\n")
     _code(code, code_roots() if roots is None else roots)
     parts[CODE_PART] = code.hexdigest()[:16]

@@ -31,6 +31,5 @@ fi
 # Everything offline: no telemetry from Dagster, dbt or Great Expectations.
 export DAGSTER_DISABLE_TELEMETRY=1 DO_NOT_TRACK=1 DBT_SEND_ANONYMOUS_USAGE_STATS=False GX_ANALYTICS_ENABLED=False
 export DAGSTER_HOME=${DAGSTER_HOME:-$PWD/.dagster_home}
-mkdir -p "$DAGSTER_HOME"
-cp dagster.yaml "$DAGSTER_HOME/dagster.yaml"
+.venv/bin/python -c 'import os, pathlib; from orchestration.settings import prepare_dagster_home; prepare_dagster_home(pathlib.Path(os.environ["DAGSTER_HOME"]))'
 export PATH="$PWD/.venv/bin:$PATH"

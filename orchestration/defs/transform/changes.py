@@ -148,8 +148,8 @@ class ManifestGraph:
         alone (no warehouse needed)."""
         direct = [uid for uid, node in self.nodes.items() if set(node.sources) & tables]
         keeping = [uid for uid, node in self.nodes.items() if set(node.sources) & set(BOOKKEEPING)]
-        others = {f"int_{feed}__current" for feed in every_feed - feeds}
-        return self.descendants(direct) | self.descendants(keeping, stop=others)
+        stop = current_models(every_feed - feeds)
+        return self.descendants(direct) | self.descendants(keeping, stop=stop)
 
     def by_key(self) -> dict[AssetKey, Node]:
         return {node.key: node for node in self.nodes.values()}
@@ -178,6 +178,13 @@ def fingerprints(
 # Raw tables every feed writes, one row per file or row with its `feed`: a change there
 # concerns only the nodes built from that feed (int_deliveries__ranked ranks per feed).
 BOOKKEEPING = ("raw.ingested_files", "raw.quarantine", "raw.repeated_deliveries")
+
+
+def current_models(feeds: Iterable[str]) -> set[str]:
+    """The current-rows models of these feeds: a bookkeeping change of one feed stops at the
+    current models of the others (`current_delivery_rows(stg, feed)` reads only its own
+    feed's rows of the bookkeeping)."""
+    return {f"int_{feed}__current" for feed in feeds}
 
 
 def feed_fingerprints(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -268,9 +275,8 @@ def plan_build(
     for root in plan.reasons:
         if root in scoped:
             # A bookkeeping change reaches everything below it except through the current
-            # model of a feed it does not concern: `current_delivery_rows(stg, feed)` reads
-            # only its own feed's rows of the bookkeeping (int_deliveries__ranked ranks per feed).
-            unchanged = {f"int_{feed}__current" for feed in _feeds_named(plan) - scoped[root]}
+            # model of a feed it does not concern.
+            unchanged = current_models(_feeds_named(plan) - scoped[root])
             reach[root] = graph.descendants([root], stop=unchanged) & keys
         else:
             reach[root] = graph.descendants([root]) & keys
