@@ -35,6 +35,34 @@ class _Group:
     lines: dict[str, SourceRow] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where a line key's records come from: its key cells, the header row (station codes)
+    and the file row of each value column's line (None: no such line)."""
+
+    key_cells: tuple[str, ...]
+    header_row: int
+    line_rows: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The file cells of one record's values, made only when a problem names one: a record
+    is a column (`letter`) of its key's lines."""
+
+    letter: str
+    place: _Place
+
+    def __getitem__(self, index: int) -> str | None:
+        keys = len(self.place.key_cells)
+        if index < keys:
+            return self.place.key_cells[index]
+        if index == keys:
+            return f"{self.letter}{self.place.header_row}"
+        row = self.place.line_rows[index - keys - 1]
+        return None if row is None else f"{self.letter}{row}"
+
+
 def _positions(headers: tuple[str, ...], synonyms: tuple[str, ...]) -> int | None:
     wanted = {clean_header(s) for s in synonyms}
     return next((i for i, h in enumerate(headers) if h in wanted), None)
@@ -93,19 +121,18 @@ def reshape_matrix(contract: FeedContract, table: SourceTable) -> SourceTable:
     for group in _groups(table, key_index, type_index):
         lines = {type_of[k]: line for k, line in group.lines.items() if k in type_of}
         by_column = [lines.get(c.name) for c in value_columns]
-        key_cells = tuple(f"{letters[i]}{group.first_row}" for i in key_index)
+        place = _Place(
+            tuple(f"{letters[i]}{group.first_row}" for i in key_index),
+            table.header_row,
+            tuple(None if line is None else line.row_number for line in by_column),
+        )
         for i in further:
             values = (
                 *group.key_values,
                 headers[i],
-                *(None if line is None else line.values[i] for line in by_column),
+                *[None if line is None else line.values[i] for line in by_column],
             )
-            cells = (
-                *key_cells,
-                f"{letters[i]}{table.header_row}",
-                *(None if line is None else f"{letters[i]}{line.row_number}" for line in by_column),
-            )
-            rows.append(SourceRow(group.first_row, values, cells))
+            rows.append(SourceRow(group.first_row, values, _Cells(letters[i], place)))
     return SourceTable(out_headers, table.header_row, table.sheet, table.encoding, tuple(rows))
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook, SheetTypeEnum
@@ -33,12 +34,19 @@ MAX_SHEET_CELLS = 10_000_000
 CellValue = str | int | float | date | datetime | None
 
 
+class CellPlaces(Protocol):
+    """Where each value of a row sits in the file, indexed like the row's values."""
+
+    def __getitem__(self, index: int, /) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class SourceRow:
     row_number: int  # 1-based, as the user sees it in Excel or a text editor
     values: tuple[CellValue, ...]
-    # where each value sits in the file, when not in this row (a reshaped wide layout)
-    cells: tuple[str | None, ...] | None = None
+    # where each value sits in the file, when not in this row (a reshaped wide layout):
+    # indexed like `values`, and computed on demand (only a problem names a cell)
+    cells: CellPlaces | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from operator import add
 from typing import Any, TypeVar
 
+from orchestration.ingest.bulk_numbers import bulk_readings
 from orchestration.ingest.contract import ColumnSpec, FeedContract, RuleSpec
 from orchestration.ingest.delivery import Slot
 from orchestration.ingest.normalise import normalise_text, parser_for
@@ -27,12 +28,15 @@ class CellProblem:
 
 @dataclass(frozen=True)
 class GoodRows:
-    """The rows that load, column-wise: their file rows, each table column's values and the
-    row as delivered (JSON), position by position."""
+    """The rows that load, column-wise: their file rows and each table column's values,
+    position by position. The row as delivered is kept as cells, made into JSON only if the
+    row is refused later (a duplicate of a loaded key): a loaded row's lineage is its stored
+    file and row number, so no JSON copy of every good row is made."""
 
     row_numbers: list[int]
     columns: dict[str, list[object]]
-    raw_json: list[str]
+    delivered: list[tuple[CellValue, ...]]
+    headers: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -41,8 +45,12 @@ class GoodRows:
         return GoodRows(
             [self.row_numbers[i] for i in positions],
             {name: [values[i] for i in positions] for name, values in self.columns.items()},
-            [self.raw_json[i] for i in positions],
+            [self.delivered[i] for i in positions],
+            self.headers,
         )
+
+    def delivered_json(self, position: int) -> str:
+        return _raw_json(self.headers, self.delivered[position])
 
 
 @dataclass(frozen=True)
@@ -224,15 +232,23 @@ def _rule_breaks(rule: RuleSpec, values: dict[str, list[object]]) -> list[int]:
     return [i for i in applies if target[i] not in (None, "")]
 
 
+# column → distinct cell value → its reading: shared by the files of one pass (ReadingMemo)
+ReadingMemo = dict[str, dict[object, Reading]]
+
+
 def validate_rows(
-    contract: FeedContract, table: SourceTable, slot: Slot | None = None
+    contract: FeedContract,
+    table: SourceTable,
+    slot: Slot | None = None,
+    memo: ReadingMemo | None = None,
 ) -> ValidatedTable:
     """Parse every row of `table` by the contract. With the file's delivery `slot`, the
     source column is filled from (or checked against) the source folder and every row's
     delivery date must lie in the slot's period.
 
     Column by column: each distinct value of a column is read once, and cell references
-    and messages are made only for the rows with a problem."""
+    and messages are made only for the rows with a problem. With `memo`, once for all the
+    files that share it (a pass reads hundreds of files that repeat the same values)."""
     source_column = contract.delivery.source_column if slot and slot.source else None
     provided = frozenset({source_column} if source_column else ())
     mapping = map_headers(contract, table.headers, provided)
@@ -251,13 +267,20 @@ def validate_rows(
         cells = [row.values[index] for row in rows] if index is not None else [None] * count
         keys = _distinct_keys(cells)
         firsts = dict(zip(reversed(keys), reversed(cells), strict=True))  # first of each key
-        read = _cell_reader(contract, column, slot)
-        readings = {key: read(raw) for key, raw in firsts.items()}
+        # a reading that depends on the file's slot is never shared with another file
+        slot_free = column.name not in (source_column, contract.delivery.date_column)
+        readings = memo.setdefault(column.name, {}) if memo is not None and slot_free else {}
+        unread = {key: raw for key, raw in firsts.items() if key not in readings}
+        if unread:
+            if slot_free:
+                readings.update(bulk_readings(column, unread, contract.empty_values))
+            read = _cell_reader(contract, column, slot)
+            readings.update({key: read(raw) for key, raw in unread.items() if key not in readings})
         per_row = list(map(readings.__getitem__, keys))
         values[column.name] = [r[0] for r in per_row]
         if column.keep_original:
             values[f"{column.name}_original"] = [r[1] for r in per_row]
-        if any(r[2] for r in readings.values()):
+        if any(readings[key][2] for key in firsts):
             for position, reading in enumerate(per_row):
                 if reading[2]:
                     add(position, column.name, index, reading[2])
@@ -286,14 +309,19 @@ def validate_rows(
                 add(position, None, None, f"row {number}: {message}")
             else:
                 seen_keys[key] = rows[position].row_number
-    raw_json = raw_json_rows(table.headers, rows)
     good_positions = [i for i in range(count) if i not in problems]
     table_names = [name for name, _ in contract.table_columns]
     good = GoodRows(
         [rows[i].row_number for i in good_positions],
         {name: [values[name][i] for i in good_positions] for name in table_names},
-        [raw_json[i] for i in good_positions],
+        [rows[i].values for i in good_positions],
+        table.headers,
     )
-    bad = [BadRow(rows[i].row_number, tuple(problems[i]), raw_json[i]) for i in sorted(problems)]
+    refused = sorted(problems)
+    raw_json = raw_json_rows(table.headers, [rows[i] for i in refused])
+    bad = [
+        BadRow(rows[i].row_number, tuple(problems[i]), text)
+        for i, text in zip(refused, raw_json, strict=True)
+    ]
     header_map = {name: table.headers[index] for name, index in mapping.items()}
     return ValidatedTable(good, bad, header_map)
