@@ -197,13 +197,6 @@ class KnownFiles:
         return cls({row[0]: tuple(row[1:]) for row in files}, {tuple(r) for r in repeats})
 
 
-def already_ingested(conn: duckdb.DuckDBPyConnection, feed: str, sha256: str) -> bool:
-    found = conn.execute(
-        "select 1 from raw.ingested_files where feed = ? and sha256 = ?", [feed, sha256]
-    ).fetchall()
-    return bool(found)
-
-
 def _repeat_of(
     known: KnownFiles, sha256: str, slot: Slot, received: datetime
 ) -> tuple[str, str] | None:

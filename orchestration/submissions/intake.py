@@ -20,12 +20,7 @@ import pyarrow as pa
 
 from orchestration.ingest import file_store
 from orchestration.ingest.file_names import display_path
-from orchestration.ingest.loader import (
-    already_ingested,
-    insert_batch,
-    quarantine_record,
-    record_file,
-)
+from orchestration.ingest.loader import file_record, insert_batch, quarantine_record
 from orchestration.ingest.readers import FileRejected
 from orchestration.submissions import feedback
 from orchestration.submissions.landing import received_at, scan
@@ -60,11 +55,17 @@ class SubmissionReport:
     seconds: float
 
 
-def _write_rows(
-    conn: duckdb.DuckDBPyConnection,
-    parsed: ParsedSubmission,
-    lineage: dict[str, Any],
-) -> None:
+@dataclass
+class _Prepared:
+    """A new workbook parsed and its feedback written, its rows waiting for the batch."""
+
+    report: SubmissionReport
+    rows: dict[str, list[dict[str, Any]]]  # table → rows, raw.quarantine included
+    file: dict[str, Any]  # its raw.ingested_files row
+    version: dict[str, Any]  # its raw.submission_versions row
+
+
+def _table_rows(parsed: ParsedSubmission, lineage: dict[str, Any]) -> dict[str, list[dict]]:
     keys = {"unit_code": parsed.form.unit_code, "period_code": parsed.form.period.code}
     by_table: dict[str, list[dict[str, Any]]] = {}
     quarantined: list[dict[str, Any]] = []
@@ -92,30 +93,26 @@ def _write_rows(
                     row.delivered_json(),
                 )
             )
-    for table, rows in by_table.items():
-        insert_batch(conn, table, pa.Table.from_pylist(rows))
-    insert_batch(conn, "raw.quarantine", pa.Table.from_pylist(quarantined))
+    by_table["raw.quarantine"] = quarantined
+    return by_table
 
 
-def process_file(
-    conn: duckdb.DuckDBPyConnection,
-    path: Path,
-    raw_dir: Path,
-    store_dir: Path,
-    feedback_dir: Path,
-) -> SubmissionReport:
-    """Process one landed workbook. Never raises for bad content: the report says why."""
+def _prepare(
+    path: Path, raw_dir: Path, store_dir: Path, feedback_dir: Path, known: set[str]
+) -> SubmissionReport | _Prepared:
+    """Keep, parse and answer one landed workbook; nothing is written to the warehouse.
+    Never raises for bad content: the report says why. `known`: the contents ingested."""
     started = time.perf_counter()
     source_file = display_path(path.relative_to(raw_dir).as_posix())
     arrived = received_at(path)
     sha256 = file_store.sha256_of(path)
-    if already_ingested(conn, SUBMISSIONS_FEED, sha256):
+    if sha256 in known:
         return SubmissionReport(
             source_file, sha256, "already_ingested", None, None, 0, 0, 0, (), None, 0.0
         )
     # From here on only the stored copy is read: what is parsed is what the hash names.
     sha256, stored = file_store.keep(path, store_dir)
-    if already_ingested(conn, SUBMISSIONS_FEED, sha256):
+    if sha256 in known:
         return SubmissionReport(
             source_file, sha256, "already_ingested", None, None, 0, 0, 0, (), None, 0.0
         )
@@ -150,59 +147,39 @@ def process_file(
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     lineage = {"_source_file": source_file, "_source_sha256": sha256, "_loaded_at": loaded_at}
     reason = "; ".join(p.text for p in problems[:5]) + (" …" if len(problems) > 5 else "")
-    conn.begin()
-    try:
-        if parsed:
-            _write_rows(conn, parsed, lineage)
-        record_file(
-            conn,
-            SUBMISSIONS_FEED,
-            sha256,
-            source_file,
-            stored,
-            "rejected" if rejection else "loaded",
-            (len(rows), loaded, len(rows) - loaded),
-            reason or None,
-            loaded_at,
-        )
-        insert_batch(
-            conn,
-            "raw.submission_versions",
-            pa.Table.from_pylist(
-                [
-                    {
-                        "sha256": sha256,
-                        "source_file": source_file,
-                        "file_bytes": stored.stat().st_size,
-                        "received_at": arrived,
-                        "ingested_at": loaded_at,
-                        "template_version": parsed.template_version if parsed else None,
-                        "unit_code": form.unit_code if form else None,
-                        "period_code": form.period.code if form else None,
-                        "status": status,
-                        "rows_read": len(rows),
-                        "rows_loaded": loaded,
-                        "rows_quarantined": len(rows) - loaded,
-                        "problem_count": len(problems),
-                        "file_problems": json.dumps(
-                            [
-                                p.as_dict()
-                                for p in (parsed.file_problems if parsed else [rejection])
-                            ],
-                            ensure_ascii=False,
-                        ),
-                        "reason": reason or None,
-                        "feedback_path": str(report_path),
-                        "stored_path": str(stored),
-                    }
-                ]
-            ),
-        )
-        conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
-    return SubmissionReport(
+    file = file_record(
+        SUBMISSIONS_FEED,
+        sha256,
+        source_file,
+        stored,
+        "rejected" if rejection else "loaded",
+        (len(rows), loaded, len(rows) - loaded),
+        reason or None,
+        loaded_at,
+    )
+    version = {
+        "sha256": sha256,
+        "source_file": source_file,
+        "file_bytes": stored.stat().st_size,
+        "received_at": arrived,
+        "ingested_at": loaded_at,
+        "template_version": parsed.template_version if parsed else None,
+        "unit_code": form.unit_code if form else None,
+        "period_code": form.period.code if form else None,
+        "status": status,
+        "rows_read": len(rows),
+        "rows_loaded": loaded,
+        "rows_quarantined": len(rows) - loaded,
+        "problem_count": len(problems),
+        "file_problems": json.dumps(
+            [p.as_dict() for p in (parsed.file_problems if parsed else [rejection])],
+            ensure_ascii=False,
+        ),
+        "reason": reason or None,
+        "feedback_path": str(report_path),
+        "stored_path": str(stored),
+    }
+    report = SubmissionReport(
         source_file,
         sha256,
         status,
@@ -215,6 +192,70 @@ def process_file(
         str(report_path),
         round(time.perf_counter() - started, 4),
     )
+    return _Prepared(report, _table_rows(parsed, lineage) if parsed else {}, file, version)
+
+
+def _write(conn: duckdb.DuckDBPyConnection, batch: list[_Prepared]) -> None:
+    """A batch of workbooks in one transaction: a statement per table, not per file."""
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for item in batch:
+        for table, rows in item.rows.items():
+            by_table.setdefault(table, []).extend(rows)
+    conn.begin()
+    try:
+        for table, rows in by_table.items():
+            insert_batch(conn, table, pa.Table.from_pylist(rows))
+        insert_batch(conn, "raw.ingested_files", pa.Table.from_pylist([i.file for i in batch]))
+        versions = pa.Table.from_pylist([i.version for i in batch])
+        insert_batch(conn, "raw.submission_versions", versions)
+        conn.commit()
+    except Exception:
+        conn.rollback()
+        raise
+
+
+def _failed(source_file: str, error: Exception) -> SubmissionReport:
+    reason = (f"{type(error).__name__}: {error}",)
+    return SubmissionReport(source_file, "", "failed", None, None, 0, 0, 0, reason, None, 0.0)
+
+
+def _write_or_isolate(
+    conn: duckdb.DuckDBPyConnection, batch: list[_Prepared], known: set[str]
+) -> list[SubmissionReport]:
+    """The batch in one transaction; if that fails, file by file, so that one file's fault
+    never stops the others (the failing file is read again by the next pass)."""
+    try:
+        _write(conn, batch)
+        return [item.report for item in batch]
+    except Exception:
+        if len(batch) == 1:
+            raise
+    reports = []
+    for item in batch:
+        try:
+            _write(conn, [item])
+            reports.append(item.report)
+        except Exception as error:
+            known.discard(item.report.sha256)
+            reports.append(_failed(item.report.source_file, error))
+    return reports
+
+
+# Workbooks are written in batches of this many, one transaction each: a statement per file
+# and table cost more than parsing the workbook.
+BATCH_FILES = 200
+
+
+def process_file(
+    conn: duckdb.DuckDBPyConnection,
+    path: Path,
+    raw_dir: Path,
+    store_dir: Path,
+    feedback_dir: Path,
+) -> SubmissionReport:
+    """Process one landed workbook. Never raises for bad content: the report says why."""
+    [report] = process_files(conn, [path], raw_dir, store_dir, feedback_dir, isolate=False)
+    return report
 
 
 def process_files(
@@ -223,30 +264,46 @@ def process_files(
     raw_dir: Path,
     store_dir: Path,
     feedback_dir: Path,
+    isolate: bool = True,
 ) -> list[SubmissionReport]:
-    """Process several files; a crash in one (a bug, a disk fault) never stops the others."""
+    """Process several files; a crash in one (a bug, a disk fault) never stops the others
+    (with `isolate`; without, the error is raised)."""
     ensure_submission_tables(conn)
-    reports = []
+    known = {
+        row[0]
+        for row in conn.execute(
+            "select sha256 from raw.ingested_files where feed = ?", [SUBMISSIONS_FEED]
+        ).fetchall()
+    }
+    reports: list[SubmissionReport] = []
+    batch: list[_Prepared] = []
     for path in paths:
         try:
-            reports.append(process_file(conn, path, raw_dir, store_dir, feedback_dir))
+            item = _prepare(path, raw_dir, store_dir, feedback_dir, known)
         except Exception as error:
-            reports.append(
-                SubmissionReport(
-                    display_path(path.relative_to(raw_dir).as_posix()),
-                    "",
-                    "failed",
-                    None,
-                    None,
-                    0,
-                    0,
-                    0,
-                    (f"{type(error).__name__}: {error}",),
-                    None,
-                    0.0,
-                )
-            )
+            if not isolate:
+                raise
+            reports.append(_failed(display_path(path.relative_to(raw_dir).as_posix()), error))
+            continue
+        if isinstance(item, SubmissionReport):
+            reports.append(item)
+            continue
+        known.add(item.report.sha256)
+        batch.append(item)
+        if len(batch) >= BATCH_FILES:
+            reports += _write_or_isolate(conn, batch, known)
+            batch = []
+    if batch:
+        reports += _write_or_isolate(conn, batch, known) if isolate else _write_all(conn, batch)
+    # in landing order (batched files report when written)
+    order = {display_path(p.relative_to(raw_dir).as_posix()): i for i, p in enumerate(paths)}
+    reports.sort(key=lambda r: order.get(r.source_file, len(order)))
     return reports
+
+
+def _write_all(conn: duckdb.DuckDBPyConnection, batch: list[_Prepared]) -> list[SubmissionReport]:
+    _write(conn, batch)
+    return [item.report for item in batch]
 
 
 def process_landed(
