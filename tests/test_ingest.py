@@ -15,7 +15,7 @@ import pytest
 from openpyxl import Workbook
 
 from orchestration.domain.credit_code import check_digit
-from orchestration.ingest import landing
+from orchestration.ingest import landing, loader
 from orchestration.ingest.contract import load_contract
 from orchestration.ingest.loader import ingest_feed, ingest_landed
 from orchestration.ingest.normalise import (
@@ -175,6 +175,56 @@ def test_duplicate_sample_numbers_within_and_across_files(env) -> None:
     ]
     assert "duplicate 抽样编号 JD-T-1 (first at row 2)" in reasons[0]
     assert f"already loaded from {SLOT_DIR.as_posix()}/d1.csv row 2" in reasons[1]
+
+
+def test_a_file_whose_write_fails_leaves_its_batch_loaded_and_is_read_again(
+    env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are written in batches, one transaction each; a fault in one file's write (here
+    a bookkeeping row the table refuses) falls back to file by file, so only that file fails,
+    nothing of it is written, and the next pass reads it."""
+    _write_csv(env[1] / SLOT_DIR / "a.csv", [_row(1)])
+    _write_csv(env[1] / SLOT_DIR / "b.csv", [_row(2), _row(3, 检验结论="待定")])
+    _write_csv(env[1] / SLOT_DIR / "c.csv", [_row(4)])
+    real = loader.file_record
+
+    def refused_for_b(*args, **kwargs):  # a record that breaks the table's NOT NULL rule
+        record = real(*args, **kwargs)
+        return {**record, "status": None} if record["source_file"].endswith("b.csv") else record
+
+    monkeypatch.setattr(loader, "file_record", refused_for_b)
+    reports = _ingest(env)
+    assert [(r.source_file[-5:], r.status, r.rows_loaded) for r in reports] == [
+        ("a.csv", "loaded", 1),
+        ("b.csv", "failed", 0),
+        ("c.csv", "loaded", 1),
+    ]
+    count = "select count(*) from raw.spot_checks where _source_file like ?"
+    assert env[0].execute(count, ["%b.csv"]).fetchall() == [(0,)]
+    assert env[0].execute("select count(*) from raw.quarantine").fetchall() == [(0,)]
+    monkeypatch.setattr(loader, "file_record", real)
+    [again] = [r for r in _ingest(env) if r.status != "already_ingested"]
+    assert (again.source_file[-5:], again.rows_loaded, again.rows_quarantined) == ("b.csv", 1, 1)
+
+
+def test_a_key_of_an_earlier_pass_and_of_an_earlier_file_of_the_batch_is_a_duplicate(
+    env,
+) -> None:
+    _write_csv(env[1] / SLOT_DIR / "d1.csv", [_row(1)])
+    _ingest(env)
+    april = "spot_checks/manufacturing/2015-04"
+    may = "spot_checks/manufacturing/2015-05"
+    _write_csv(
+        env[1] / april / "d2.csv", [_row(1, 抽样日期="2015-04-02"), _row(5, 抽样日期="2015-04-02")]
+    )
+    _write_csv(
+        env[1] / may / "d3.csv", [_row(5, 抽样日期="2015-05-02"), _row(6, 抽样日期="2015-05-02")]
+    )
+    reports = [r for r in _ingest(env) if r.status == "loaded"]
+    assert [(r.rows_loaded, r.rows_quarantined) for r in reports] == [(1, 1), (1, 1)]
+    reasons = env[0].execute("select reason from raw.quarantine order by source_file").fetchall()
+    assert reasons[0][0].endswith(f"already loaded from {SLOT_DIR.as_posix()}/d1.csv row 2")
+    assert reasons[1][0].endswith(f"already loaded from {april}/d2.csv row 3")
 
 
 def test_a_correction_in_the_same_slot_repeats_its_keys_without_duplicates(env) -> None:
