@@ -30,12 +30,13 @@ from orchestration.ingest.readers import FileRejected
 from orchestration.submissions import feedback
 from orchestration.submissions.landing import received_at, scan
 from orchestration.submissions.parse_workbook import (
+    HistoryLookup,
     NotASubmission,
     ParsedSubmission,
     Problem,
     parse_submission,
 )
-from orchestration.submissions.reporting import SUBMISSIONS_FEED
+from orchestration.submissions.reporting import SUBMISSIONS_FEED, UnitForm, period
 from orchestration.submissions.store import ensure_submission_tables
 
 _DATA_TABLES = {
@@ -58,6 +59,30 @@ class SubmissionReport:
     problems: tuple[str, ...]
     feedback_path: str | None
     seconds: float
+
+
+def accepted_history(conn: duckdb.DuckDBPyConnection) -> HistoryLookup:
+    """The unit's latest accepted value of each KPI in a comparable period: the same kind of
+    period (Q1 with Q1, 年度总结 with 年度总结: counts are cumulative within the year) of this
+    or an earlier year, the latest year first, then the latest received."""
+
+    def lookup(form: UnitForm) -> dict[str, tuple[float, str]]:
+        rows = conn.execute(
+            """
+            select m.kpi_code, m.value, m.period_code
+            from raw.submission_metric_values as m
+            inner join raw.submission_versions as v on m._source_sha256 = v.sha256
+            where v.status = 'accepted' and m.unit_code = ? and m.value is not null
+                and m.period_code like ? and m.period_code <= ?
+            qualify row_number() over (
+                partition by m.kpi_code order by m.period_code desc, v.received_at desc
+            ) = 1
+            """,
+            [form.unit_code, f"____{form.period.kind}", form.period.code],
+        ).fetchall()
+        return {kpi: (float(value), period(code).label) for kpi, value, code in rows}
+
+    return lookup
 
 
 def _write_rows(
@@ -122,7 +147,7 @@ def process_file(
     parsed: ParsedSubmission | None = None
     rejection: Problem | None = None
     try:
-        parsed = parse_submission(stored, arrived.date())
+        parsed = parse_submission(stored, arrived.date(), accepted_history(conn))
     except NotASubmission as error:
         rejection = Problem(error.kind, None, None, str(error))
     except FileRejected as error:  # the guard: unsafe_file (zip bomb, macros…) or not_readable
