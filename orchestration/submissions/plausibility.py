@@ -74,7 +74,7 @@ def is_confirmed(note: object) -> bool:
     return isinstance(note, str) and _fold(layout.CONFIRMATION_CODE) in _fold(note)
 
 
-_CONFIRM = f"请核对；如数值确实无误，请在本行“备注”中填写“{layout.CONFIRMATION_CODE}”后重新报送"
+_CONFIRM = f"如数值确实无误，请在本行“备注”中填写“{layout.CONFIRMATION_CODE}”后重新报送"
 
 
 def _outside(value: float, low: float | None, high: float | None) -> bool:
@@ -116,7 +116,7 @@ def findings(
             Finding(
                 "denominator",
                 "implausible_value",
-                f"分母 {denominator:g} 超出合理范围（"
+                f"分母 {denominator:.12g} 超出合理范围（"
                 f"{_span(limits.min_denominator, limits.max_denominator)}，"
                 f"{line.denominator_label}）：请核对计量单位；{_CONFIRM}",
             )
@@ -127,7 +127,7 @@ def findings(
                 value_key,
                 "implausible_value",
                 f"{what} = {value:.4g}{unit} 超出合理范围（"
-                f"{_span(limits.min_value, limits.max_value)}{unit}）：{_CONFIRM}",
+                f"{_span(limits.min_value, limits.max_value)}{unit}）：请核对；{_CONFIRM}",
             )
         )
     if isinstance(prior, float) and _outside(prior, limits.min_value, limits.max_value):
@@ -136,7 +136,7 @@ def findings(
                 "prior_value",
                 "implausible_value",
                 f"上年数值 {prior:g}{unit} 超出合理范围（"
-                f"{_span(limits.min_value, limits.max_value)}{unit}）：{_CONFIRM}",
+                f"{_span(limits.min_value, limits.max_value)}{unit}）：请核对；{_CONFIRM}",
             )
         )
     if found or not isinstance(value, float) or limits.max_change_factor is None:
@@ -153,7 +153,7 @@ def findings(
                     value_key,
                     "far_from_history",
                     f"{what} = {value:.4g}{unit} 是{source} {reference:g}{unit} 的 "
-                    f"{_times(value, reference)}：{_CONFIRM}",
+                    f"{_times(value, reference)}：请核对；{_CONFIRM}",
                 )
             )
             break

@@ -104,6 +104,12 @@ def column_changes(grid: Grid, columns: Sequence[layout.Column]) -> list[str]:
     if actual == expected:
         return _beyond_last_column(grid, len(columns))
     letter = [c.letter for c in columns]
+    if sorted(actual) == sorted(expected):  # the same columns in another order
+        return [
+            f"{letter[i]}列（{columns[i].header}）被移到了{letter[actual.index(name)]}列"
+            for i, name in enumerate(expected)
+            if actual.index(name) != i
+        ]
     insertions, deleted, inserted, replaced = _diff(expected, actual)
     deleted_names = [(i, n) for i, n in deleted] + [(i, n) for i, n, _, _ in replaced]
     inserted_names = [(j, n) for j, n in inserted] + [(j, n) for _, _, j, n in replaced]
@@ -177,6 +183,14 @@ def row_changes(
         actual.pop()
     if list(expected) == actual[: len(expected)]:
         return []
+    template_rows = actual[: len(expected)]
+    if sorted(template_rows) == sorted(expected):  # the same rows in another order
+        moved = [(i, template_rows.index(code), code) for i, code in enumerate(expected)]
+        return [
+            f"第{first_row + old}行（{what} {code}）被移到了第{first_row + new}行"
+            for old, new, code in moved
+            if old != new
+        ]
     insertions, deleted, inserted, replaced = _diff(expected, actual)
     deleted_codes = [(i, c) for i, c in deleted] + [(i, c) for i, c, _, _ in replaced]
     inserted_codes = [(j, c) for j, c in inserted] + [(j, c) for _, _, j, c in replaced]
