@@ -187,7 +187,7 @@ def test_prior_value_asked_only_on_annual_year_on_year_rows(templates):
                     "greaterThanOrEqual",
                     "0",
                 )
-                assert "上年数值" in guidance and "8.5%" in guidance
+                assert "上年数值" in guidance and "0.85" in guidance  # rule 6: 85 %
             else:
                 assert cell.protection.locked
                 assert cell.fill.fgColor.rgb.endswith("BFBFBF")
