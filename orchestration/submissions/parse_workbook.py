@@ -11,6 +11,8 @@ plausible range (plausibility.py) are returned for confirmation."""
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -647,6 +649,20 @@ def _rows_allowed(name: str, form: UnitForm) -> int:
     return layout.FIRST_DATA_ROW + lines.get(name, 0) + EXTRA_ROWS_ALLOWED
 
 
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet part holds a formula: most filled workbooks have none, and
+    opening a workbook a second time is most of the cost of reading it."""
+    with zipfile.ZipFile(path) as archive:
+        return any(
+            _FORMULA.search(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+
+
 def _read_workbook(path: Path, received_on: date | None) -> tuple[str, UnitForm, dict[str, Grid]]:
     """Open the workbook and read the three sheets. openpyxl reads a read-only sheet lazily,
     so damaged XML surfaces while iterating: every such error means the file cannot be read.
@@ -664,14 +680,16 @@ def _read_workbook(path: Path, received_on: date | None) -> tuple[str, UnitForm,
             }
         finally:
             workbook.close()
-        formulas = load_workbook(path, read_only=True, data_only=False)
-        try:
-            grids = {
-                name: _uncalculated(formulas[name], _rows_allowed(name, form), grid)
-                for name, grid in grids.items()
-            }
-        finally:
-            formulas.close()
+        if _has_formulas(path):
+            formulas = load_workbook(path, read_only=True, data_only=False)
+            formulas._date_formats = set()  # only which cells hold formulas matters here
+            try:
+                grids = {
+                    name: _uncalculated(formulas[name], _rows_allowed(name, form), grid)
+                    for name, grid in grids.items()
+                }
+            finally:
+                formulas.close()
     except NotASubmission:
         raise
     except DefusedXmlException as error:
