@@ -46,7 +46,7 @@ from orchestration.submissions.cell_values import (
 from orchestration.submissions.reporting import MetricLine, TaskLine, UnitForm, form_for
 
 # What the warehouse knows of a unit's earlier values: kpi_code → (value, period_code) of the
-# latest accepted comparable report (plausibility.History); None when not looked up.
+# latest accepted comparable report (intake.accepted_history).
 HistoryLookup = Callable[[UnitForm], Mapping[str, tuple[float, str]]]
 
 # A filled template is ~20 KB: far tighter limits than the guard's defaults for any xlsx.
