@@ -441,10 +441,10 @@ def test_a_crash_in_one_file_does_not_stop_the_others(
     bad = write(complete(COUNTY), intake.inbox / "0_crash.xlsx")
     real = intake_module.parse_submission
 
-    def flaky(path: Path, received_on: date | None = None):  # a bug only one file triggers
+    def flaky(path: Path, received_on: date | None = None, history=None):  # one file's bug
         if path.read_bytes() == bad.read_bytes():
             raise RuntimeError("boom")
-        return real(path, received_on)
+        return real(path, received_on, history)
 
     monkeypatch.setattr(intake_module, "parse_submission", flaky)
     reports, _, _ = process_landed(
@@ -679,15 +679,21 @@ def _yoy(form: UnitForm, kind: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("kind", "typed", "expected"),
-    [("rate", "8.5%", 8.5), ("rate", "0.9", 0.9), ("rate", 12, 12.0), ("rank", "５", 5.0)],
+    ("kind", "typed", "note", "expected"),
+    [
+        ("rate", "80%", None, 80.0),
+        ("rate", "0.85", None, 85.0),  # 填报说明 rule 6: 0.92 means 92 %, as for 本期数值
+        ("rate", 12, None, 12.0),  # 90 % this year: 7.5×, plausible
+        ("rate", "0.5%", "确认：数值无误", 0.5),  # 180×: accepted only once confirmed
+        ("rank", "５", None, 5.0),
+    ],
 )
 def test_the_prior_year_value_of_a_year_on_year_kpi(
-    intake: Intake, kind: str, typed: object, expected: float
+    intake: Intake, kind: str, typed: object, note: str | None, expected: float
 ) -> None:
     kpi = _yoy(SZJJ, kind)
     filled = complete(SZJJ)
-    filled.metrics[kpi]["prior_value"] = typed
+    filled.metrics[kpi].update(prior_value=typed, note=note)
     report = intake.process(write(filled, intake.inbox / "prior.xlsx"))
     assert report.status == "accepted", report.problems
     got = intake.metric_cell(report.sha256, kpi, "prior_value")

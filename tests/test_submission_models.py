@@ -36,7 +36,9 @@ from orchestration.submissions.store import ensure_submission_tables
 from tests.feed_helpers import FeedWarehouse
 from tests.submission_helpers import complete, write
 
-AS_OF = date(2016, 5, 1)  # var as_of_date: 2015 is all due, 2016Q1 due, 2016Q2 onwards not yet
+# var as_of_date: 2015Y and 2016Q1–Q4 are due, 2016Y (due 2017-01-20) is not yet. 2015 owes only
+# its 年度总结: the plan was issued on 2015-12-09.
+AS_OF = date(2017, 1, 15)
 YEARS = (2015, 2016)
 COUNTIES = [row["county_code"] for row in load_seed("ref_counties")]
 SUITES = {
@@ -99,12 +101,12 @@ def fraction(numerator: float, denominator: float, prior: float | None = None) -
 def fixture_versions() -> list[Version]:
     at = datetime
     versions = [
-        # 市质监局 2015Q1: on time but returned, corrected two days late -> late
+        # 市质监局 2016Q1: on time but returned, corrected two days late -> late
         Version(
             "SZJJ-Q1-a",
             "SZJJ",
-            "2015Q1",
-            at(2015, 4, 8, 10),
+            "2016Q1",
+            at(2016, 4, 8, 10),
             "returned",
             tasks={7: task("进行中", 20)},
             quarantined=1,
@@ -112,23 +114,32 @@ def fixture_versions() -> list[Version]:
         Version(
             "SZJJ-Q1-b",
             "SZJJ",
-            "2015Q1",
-            at(2015, 4, 12, 9),
+            "2016Q1",
+            at(2016, 4, 12, 9),
             "accepted",
-            tasks={7: task("进行中", 25), 14: task("未开始", 0)},
+            tasks={3: task("未开始", 0), 7: task("进行中", 25), 14: task("未开始", 0)},
         ),
-        # 2015Q2: the last second of the due date is on time; quarterly values never count
+        # 2016Q2: the last second of the due date is on time; quarterly values never count
         Version(
             "SZJJ-Q2",
             "SZJJ",
-            "2015Q2",
-            at(2015, 7, 10, 23, 59, 59),
+            "2016Q2",
+            at(2016, 7, 10, 23, 59, 59),
             "accepted",
-            tasks={7: task("进行中", 50), 14: task("逾期", 30)},
+            tasks={3: task("进行中", 20), 7: task("进行中", 50), 14: task("逾期", 30)},
             metrics={"NEW_MEASUREMENT_STANDARDS": value(10)},
         ),
-        # 2015Q3: nothing at all -> missing; 2015Q4: only a returned version -> missing
-        Version("SZJJ-Q4", "SZJJ", "2015Q4", at(2016, 1, 5, 8), "returned", quarantined=2),
+        # 2016Q3: nothing at all -> missing; 2016Q4: only a returned version -> missing
+        Version("SZJJ-Q4", "SZJJ", "2016Q4", at(2017, 1, 5, 8), "returned", quarantined=2),
+        # 2015Q1: not owed (before the plan), sent anyway: kept as a version, judged nowhere
+        Version(
+            "SZJJ-2015Q1",
+            "SZJJ",
+            "2015Q1",
+            at(2015, 4, 8, 10),
+            "accepted",
+            tasks={7: task("进行中", 10)},
+        ),
         # 2015Y: accepted on time, corrected after the due date (v2 current), then a returned v3
         Version(
             "SZJJ-Y-1",
@@ -170,15 +181,7 @@ def fixture_versions() -> list[Version]:
             metrics={"NEW_MEASUREMENT_STANDARDS": value(99)},
             quarantined=1,
         ),
-        # 2016Q1: makes 2016 an assessment year; a mistyped 2099Q1 must not add years
-        Version(
-            "SZJJ-2016Q1",
-            "SZJJ",
-            "2016Q1",
-            at(2016, 4, 5, 11),
-            "accepted",
-            tasks={3: task("未开始", 0)},
-        ),
+        # a mistyped 2099Q1 must not add years
         Version("SZJJ-2099Q1", "SZJJ", "2099Q1", at(2016, 2, 1, 9), "returned", quarantined=1),
         # not a submission workbook: no unit, no period
         Version("junk", None, None, at(2015, 5, 1, 12), "rejected"),
@@ -240,7 +243,7 @@ def metric_row(kpi_code: str, entry: dict[str, float]) -> dict[str, object]:
 
 
 def insert_fixture(conn: duckdb.DuckDBPyConnection, versions: list[Version]) -> None:
-    loaded_at = datetime(2016, 5, 1, 0, 0)
+    loaded_at = datetime(2017, 1, 15, 0, 0)
 
     def lineage(version: Version, sheet: str, row: int) -> dict[str, object]:
         return {
@@ -509,7 +512,11 @@ def test_timeliness_cases_named(built: Built) -> None:
         from marts.fct_submission_timeliness where unit_code = 'SZJJ'""")
     by_period = {r["period_code"]: r for r in rows}
     sha = {v.label: v.sha256 for v in built.versions}
-    q1, q2, q3, q4, y = (by_period[f"2015{p}"] for p in ("Q1", "Q2", "Q3", "Q4", "Y"))
+    q1, q2, q3, q4 = (by_period[f"2016{p}"] for p in ("Q1", "Q2", "Q3", "Q4"))
+    y = by_period["2015Y"]
+    # nothing is owed before the plan was issued (2015-12-09): 2015's only report is 2015Y,
+    # and the 2015Q1 report sent anyway is judged nowhere
+    assert not {f"2015{p}" for p in ("Q1", "Q2", "Q3", "Q4")} & set(by_period)
     assert (q1["timeliness"], q1["timeliness_label"], q1["days_late"]) == ("late", "逾期报送", 2)
     assert q1["timeliness_note"] == "按期报送但被退回，修改后的版本逾期受理"
     assert q1["current_sha256"] == sha["SZJJ-Q1-b"]
@@ -520,9 +527,8 @@ def test_timeliness_cases_named(built: Built) -> None:
     assert q4["timeliness_note"].startswith("已报送1个版本") and q4["current_sha256"] is None
     # judged on the first accepted version; the current one is the later correction
     assert y["timeliness"] == "on_time" and y["current_sha256"] == sha["SZJJ-Y-2"]
-    assert by_period["2016Q1"]["timeliness"] == "on_time"
-    assert by_period["2016Q2"]["timeliness"] == "not_due"
-    assert by_period["2016Q2"]["timeliness_label"] == "未到期"
+    assert by_period["2016Y"]["timeliness"] == "not_due"
+    assert by_period["2016Y"]["timeliness_label"] == "未到期"
     assert "2099Q1" not in by_period
 
 
@@ -543,7 +549,7 @@ def test_task_progress_uses_the_current_version_and_flags_overdue(built: Built) 
         for r in load_seed("ref_task_units")
         if units[r["unit_code"]]["unit_type"] != "collective"
     ]
-    periods = [p.code for year in YEARS for p in reporting.periods_for_year(year)]
+    periods = [p.code for year in YEARS for p in reporting.periods_for_year(year) if p.is_owed]
     assert len(rows) == len(pairs) * len(periods)
 
     current: dict[tuple[str, str], Version] = {}
@@ -574,9 +580,10 @@ def test_task_progress_uses_the_current_version_and_flags_overdue(built: Built) 
             ), (task_no, unit, code)
             assert row["is_overdue"] == overdue, (task_no, unit, code)
     # named cases
-    assert by_key[(7, "SZJJ", "2015Q1")]["percent_complete"] == 25  # not the returned 20
-    assert by_key[(7, "SZJJ", "2015Q2")]["is_overdue"] is False
-    assert by_key[(14, "SZJJ", "2015Q2")]["is_overdue"] is True  # reported 逾期
+    assert by_key[(7, "SZJJ", "2016Q1")]["percent_complete"] == 25  # not the returned 20
+    assert by_key[(7, "SZJJ", "2016Q2")]["is_overdue"] is False
+    assert by_key[(14, "SZJJ", "2016Q2")]["is_overdue"] is True  # reported 逾期
+    assert (7, "SZJJ", "2015Q1") not in by_key  # not owed
     assert by_key[(7, "SZJJ", "2015Y")]["is_overdue"] is True  # 进行中 at the year's end
     assert by_key[(3, "SZJJ", "2015Y")]["completed_late"] is False
     latest = {
@@ -584,7 +591,7 @@ def test_task_progress_uses_the_current_version_and_flags_overdue(built: Built) 
         for (t, u, code), r in by_key.items()
         if u == "SZJJ" and t == 3 and r["is_latest_period"]
     }
-    assert latest == {"2015Y", "2016Q1"}
+    assert latest == {"2015Y", "2016Q2"}
 
 
 def test_task_status_per_task_and_year(built: Built) -> None:
@@ -608,8 +615,8 @@ def test_task_status_per_task_and_year(built: Built) -> None:
     assert (task3["units_obligated"], task3["units_reported"]) == (4, 1)
     assert task3["lead_units"] == "市建设局、市旅游局、市统计局、市质监局"
     assert by_key[(5, 2015)]["overall_status"] == "未报送"
-    assert by_key[(3, 2016)]["overall_status"] == "进行中"  # 未开始 in 2016Q1
-    assert by_key[(3, 2016)]["latest_period_code"] == "2016Q1"
+    assert by_key[(3, 2016)]["overall_status"] == "进行中"  # 未开始 in 2016Q1, 20 % in Q2
+    assert by_key[(3, 2016)]["latest_period_code"] == "2016Q2"
     # 18: one at 100, ten at 60
     assert by_key[(18, 2015)]["avg_percent_complete"] == pytest.approx((100 + 10 * 60) / 11, 0.01)
 

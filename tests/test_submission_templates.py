@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestration.submissions import layout
 from orchestration.submissions.filled import FilledForm
-from orchestration.submissions.reporting import UnitForm, all_forms, form_for
+from orchestration.submissions.reporting import UnitForm, all_forms, form_for, forms_for
 from orchestration.submissions.template_writer import (
     build_workbook,
     template_path,
@@ -22,7 +22,7 @@ from orchestration.submissions.template_writer import (
 )
 from orchestration.xlsx_files import save_workbook
 
-YEAR = 2015
+YEAR = 2016  # 2015 owes only its 年度总结 (the plan was issued on 2015-12-09)
 TASK = {c.key: c.letter for c in layout.TASK_COLUMNS}
 METRIC = {c.key: c.letter for c in layout.METRIC_COLUMNS}
 FIRST = layout.FIRST_DATA_ROW
@@ -65,6 +65,12 @@ def test_one_file_per_unit_and_period(written):
         code = form.period.code
         assert path == out / code / f"{code}_{form.unit_code}_{form.unit_short_name}.xlsx"
         assert path.is_file()
+
+
+def test_no_template_for_a_period_before_the_plan_was_issued():
+    assert {form.period.code for form in all_forms([2015])} == {"2015Y"}
+    with pytest.raises(ValueError, match="issued on 2015-12-09"):
+        forms_for(2015, ["2015Q3"])
 
 
 def test_rows_are_the_units_tasks_and_metrics_in_order(templates):
@@ -181,7 +187,7 @@ def test_prior_value_asked_only_on_annual_year_on_year_rows(templates):
                     "greaterThanOrEqual",
                     "0",
                 )
-                assert "上年数值" in guidance and "8.5%" in guidance
+                assert "上年数值" in guidance and "0.85" in guidance  # rule 6: 85 %
             else:
                 assert cell.protection.locked
                 assert cell.fill.fgColor.rgb.endswith("BFBFBF")

@@ -28,7 +28,18 @@ class Issue:
 Read = tuple[object, Issue | None]
 
 
-def is_blank(raw: CellValue) -> bool:
+@dataclass(frozen=True)
+class Uncalculated:
+    """A formula cell saved without its calculated value (written by a program, not by Excel
+    or WPS, which always store the result): its value is unknown, not blank."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+def is_blank(raw: CellValue | Uncalculated) -> bool:
     return raw is None or (isinstance(raw, str) and normalise_text(raw) == "")
 
 
@@ -118,7 +129,8 @@ def read_date(raw: CellValue) -> Read:
         return None, Issue("not_a_date", f"“{shown(raw)}” is not a valid calendar date")
     return None, Issue(
         "not_a_date",
-        f"“{shown(raw)}” is not a date (e.g. 2015-12-09, 2015/12/9, 2015.12.9, 2015年12月9日)",
+        f"“{shown(raw)}” is not a date: write it as 2015-12-09 (also 2015/12/9, 2015.12.9, "
+        "2015年12月9日 or 20151209)",
     )
 
 

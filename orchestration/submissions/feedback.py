@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from orchestration.submissions.layout import CONFIRMATION_CODE
 from orchestration.submissions.parse_workbook import ParsedRow, ParsedSubmission, Problem
+from orchestration.submissions.plausibility import CONFIRMABLE_KINDS
 
 # Every problem kind the intake can report, with what it means for the person filling in.
 KIND_LABELS: dict[str, str] = {
@@ -40,6 +42,12 @@ KIND_LABELS: dict[str, str] = {
     "unknown_period": "模板中的报送期间无效",
     "not_readable": "文件已损坏，无法读取",
     "unsafe_file": "文件不安全或格式不被接受（如 .xls、.xlsm、超大文件、压缩炸弹、XML 实体）",
+    "structure_changed": "表格的行、列被插入、删除或移动，与模板不一致，数值会错位",
+    "formula_not_calculated": "公式没有保存计算结果：请用 Excel 或 WPS 打开、保存后重新报送",
+    "implausible_value": f"数值超出合理范围，请核对；无误请在备注填写“{CONFIRMATION_CODE}”",
+    "far_from_history": (
+        f"数值与本单位历史数值相差十倍以上，请核对；无误请在备注填写“{CONFIRMATION_CODE}”"
+    ),
 }
 
 STATUS_LABELS = {
@@ -106,6 +114,11 @@ def render(facts: FeedbackFacts, parsed: ParsedSubmission | None, rejection: Pro
         f"<tr><th>问题数</th><td>{len(problems)}</td></tr>",
         "</table>",
     ]
+    if problems and all(p.kind in CONFIRMABLE_KINDS for p in problems):
+        parts.append(
+            "<p>以下数值需要核实：请逐项核对；确实无误的，在该行“备注”中填写"
+            f"“{_esc(CONFIRMATION_CODE)}”，再重新报送整个工作簿。</p>"
+        )
     if problems:
         parts += [
             "<h2>问题清单（请逐条更正后重新报送整个工作簿）</h2>",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,12 +26,13 @@ from orchestration.ingest.readers import FileRejected
 from orchestration.submissions import feedback
 from orchestration.submissions.landing import received_at, scan
 from orchestration.submissions.parse_workbook import (
+    HistoryLookup,
     NotASubmission,
     ParsedSubmission,
     Problem,
     parse_submission,
 )
-from orchestration.submissions.reporting import SUBMISSIONS_FEED
+from orchestration.submissions.reporting import SUBMISSIONS_FEED, UnitForm, period
 from orchestration.submissions.store import ensure_submission_tables
 
 _DATA_TABLES = {
@@ -63,6 +65,53 @@ class _Prepared:
     rows: dict[str, list[dict[str, Any]]]  # table → rows, raw.quarantine included
     file: dict[str, Any]  # its raw.ingested_files row
     version: dict[str, Any]  # its raw.submission_versions row
+
+
+def accepted_history(
+    conn: duckdb.DuckDBPyConnection, pending: Sequence[_Prepared] = ()
+) -> HistoryLookup:
+    """The unit's latest accepted value of each KPI in a comparable period: the same kind of
+    period (Q1 with Q1, 年度总结 with 年度总结: counts are cumulative within the year) of this
+    or an earlier year, the latest year first, then the latest received. `pending`: the
+    workbooks of the batch not yet written, which count as if they were (the outcome must not
+    depend on where a batch ends)."""
+
+    def lookup(form: UnitForm) -> dict[str, tuple[float, str]]:
+        rows = conn.execute(
+            """
+            select m.kpi_code, m.value, m.period_code, v.received_at
+            from raw.submission_metric_values as m
+            inner join raw.submission_versions as v on m._source_sha256 = v.sha256
+            where v.status = 'accepted' and m.unit_code = ? and m.value is not null
+                and m.period_code like ? and m.period_code <= ?
+            qualify row_number() over (
+                partition by m.kpi_code order by m.period_code desc, v.received_at desc
+            ) = 1
+            """,
+            [form.unit_code, f"____{form.period.kind}", form.period.code],
+        ).fetchall()
+        for item in pending:
+            version = item.version
+            code = version["period_code"]
+            if (
+                version["status"] != "accepted"
+                or version["unit_code"] != form.unit_code
+                or code[4:] != form.period.kind
+                or code > form.period.code
+            ):
+                continue
+            rows += [
+                (row["kpi_code"], row["value"], code, version["received_at"])
+                for row in item.rows.get(_DATA_TABLES["指标填报"], [])
+                if row.get("value") is not None
+            ]
+        latest: dict[str, tuple[Any, ...]] = {}
+        for kpi, value, code, received in rows:
+            if kpi not in latest or (code, received) > latest[kpi][1:]:
+                latest[kpi] = (value, code, received)
+        return {kpi: (float(v), period(code).label) for kpi, (v, code, _) in latest.items()}
+
+    return lookup
 
 
 def _table_rows(parsed: ParsedSubmission, lineage: dict[str, Any]) -> dict[str, list[dict]]:
@@ -98,7 +147,12 @@ def _table_rows(parsed: ParsedSubmission, lineage: dict[str, Any]) -> dict[str, 
 
 
 def _prepare(
-    path: Path, raw_dir: Path, store_dir: Path, feedback_dir: Path, known: set[str]
+    path: Path,
+    raw_dir: Path,
+    store_dir: Path,
+    feedback_dir: Path,
+    known: set[str],
+    history: HistoryLookup,
 ) -> SubmissionReport | _Prepared:
     """Keep, parse and answer one landed workbook; nothing is written to the warehouse.
     Never raises for bad content: the report says why. `known`: the contents ingested."""
@@ -119,7 +173,7 @@ def _prepare(
     parsed: ParsedSubmission | None = None
     rejection: Problem | None = None
     try:
-        parsed = parse_submission(stored, arrived.date())
+        parsed = parse_submission(stored, arrived.date(), history)
     except NotASubmission as error:
         rejection = Problem(error.kind, None, None, str(error))
     except FileRejected as error:  # the guard: unsafe_file (zip bomb, macros…) or not_readable
@@ -279,7 +333,8 @@ def process_files(
     batch: list[_Prepared] = []
     for path in paths:
         try:
-            item = _prepare(path, raw_dir, store_dir, feedback_dir, known)
+            history = accepted_history(conn, batch)
+            item = _prepare(path, raw_dir, store_dir, feedback_dir, known, history)
         except Exception as error:
             if not isolate:
                 raise

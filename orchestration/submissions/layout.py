@@ -88,6 +88,14 @@ METRIC_COLUMNS = (
     Column("prior_value", "上年数值", "K", True),
 )
 
+# Columns of the metric sheet in each supported template version (2015.1 had no 上年数值).
+METRIC_COLUMNS_BY_VERSION = {"2015.1": METRIC_COLUMNS[:-1], TEMPLATE_VERSION: METRIC_COLUMNS}
+
+# What a unit writes in 备注 to confirm a value the parser found implausible (far from the
+# unit's history or outside the KPI's plausible range, seed ref_kpi_plausible_ranges). Read
+# leniently: spaces and a half- or full-width colon, or none, are all the same.
+CONFIRMATION_CODE = "确认：数值无误"
+
 TASK_STATUSES = ("未开始", "进行中", "已完成", "逾期")
 STATUS_COMPLETED = "已完成"
 STATUS_NOT_STARTED = "未开始"

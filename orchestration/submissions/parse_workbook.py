@@ -2,28 +2,35 @@
 
 The hidden _meta sheet says which template version, unit and period the file claims to be;
 everything else is checked against what that unit must report for that period
-(reporting.form_for). Cells are read with openpyxl in read-only mode, values not formulas.
-A file that is not one of our templates raises NotASubmission; bad cells never raise."""
+(reporting.form_for). Cells are read with openpyxl in read-only mode, values not formulas
+(a formula saved without its value is named, not read as blank). A file that is not one of our
+templates, or whose rows or columns were inserted, deleted or moved (structure.py), raises
+NotASubmission; bad cells never raise. Values far from the unit's history or outside the KPI's
+plausible range (plausibility.py) are returned for confirmation."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
+from openpyxl.utils.datetime import from_excel
 
 from orchestration.ingest.readers import CellValue, FileRejected
 from orchestration.ingest.xlsx_guard import WorkbookLimits, inspect_workbook
 from orchestration.reference import project_var
-from orchestration.submissions import layout
+from orchestration.submissions import layout, plausibility, structure
 from orchestration.submissions.cell_values import (
     Issue,
+    Uncalculated,
     is_blank,
     read_amount,
     read_boolean,
@@ -37,6 +44,10 @@ from orchestration.submissions.cell_values import (
     shown,
 )
 from orchestration.submissions.reporting import MetricLine, TaskLine, UnitForm, form_for
+
+# What the warehouse knows of a unit's earlier values: kpi_code → (value, period_code) of the
+# latest accepted comparable report (intake.accepted_history).
+HistoryLookup = Callable[[UnitForm], Mapping[str, tuple[float, str]]]
 
 # A filled template is ~20 KB: far tighter limits than the guard's defaults for any xlsx.
 SUBMISSION_LIMITS = WorkbookLimits(
@@ -109,26 +120,33 @@ class ParsedSubmission:
         return self.file_problems + tuple(p for r in self.rows for p in r.problems)
 
 
-Grid = dict[int, tuple[CellValue, ...]]
+Grid = dict[int, tuple[CellValue | Uncalculated, ...]]
+# A number in a date-formatted cell is a date only within the templates' date validation
+# (2000–2099); outside it (20161209 typed into the cell) the number goes to read_date as typed.
+_DATE_SERIALS = (36526.0, 73415.0)
 
 
-def _cell_value(cell: Any) -> CellValue:
+def _cell_value(cell: Any, epoch: datetime) -> CellValue:
     value = cell.value
-    # A %-formatted cell stores 0.92 for 92 %: keep the sign so 100 % is not read as 1.
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if is_number and "%" in (getattr(cell, "number_format", None) or ""):
+    if not is_number:
+        return value
+    # A %-formatted cell stores 0.92 for 92 %: keep the sign so 100 % is not read as 1.
+    if "%" in (getattr(cell, "number_format", None) or ""):
         return f"{value * 100:.10g}%"
+    if getattr(cell, "is_date", False) and _DATE_SERIALS[0] <= value <= _DATE_SERIALS[1]:
+        return from_excel(value, epoch)
     return value
 
 
-def _read_grid(sheet: Any, max_row: int) -> Grid:
+def _read_grid(sheet: Any, max_row: int, epoch: datetime) -> Grid:
     """Non-blank rows up to `max_row`. The size a workbook declares for a sheet is the
     sender's claim, so it is ignored: rows are read as they are, and a sheet with anything
     below `max_row` is not one of our filled templates."""
     sheet.reset_dimensions()
     grid: Grid = {}
     for row in sheet.iter_rows(max_row=max_row + 1):
-        cells = tuple(_cell_value(c) for c in row)
+        cells = tuple(_cell_value(c, epoch) for c in row)
         if cells and any(not is_blank(v) for v in cells):
             number = next((c.row for c in row if getattr(c, "row", None)), None)
             if number is not None:
@@ -140,6 +158,26 @@ def _read_grid(sheet: Any, max_row: int) -> Grid:
             "not a filled submission template",
         )
     return grid
+
+
+def _uncalculated(sheet: Any, max_row: int, grid: Grid) -> Grid:
+    """The grid with every formula that has no saved value marked Uncalculated (`sheet` is
+    the same sheet opened with formulas rather than values)."""
+    sheet.reset_dimensions()
+    marked = dict(grid)
+    for row in sheet.iter_rows(max_row=max_row):
+        for cell in row:
+            if getattr(cell, "data_type", None) != "f":
+                continue
+            number = cell.row
+            values = list(marked.get(number, ()))
+            index = cell.column - 1
+            if index < len(values) and values[index] is not None:
+                continue  # the formula's saved value was read
+            values += [None] * (index + 1 - len(values))
+            values[index] = Uncalculated(str(cell.value))
+            marked[number] = tuple(values)
+    return marked
 
 
 def _get(grid: Grid, row: int, letter: str) -> CellValue:
@@ -163,7 +201,7 @@ def _identify(workbook: Any, received_on: date | None) -> tuple[str, UnitForm]:
             f"not a submission template (no hidden {layout.SHEET_META} sheet): "
             "download the template for your unit and period and fill that in",
         )
-    meta = _read_meta(_read_grid(workbook[layout.SHEET_META], META_ROWS))
+    meta = _read_meta(_read_grid(workbook[layout.SHEET_META], META_ROWS, workbook.epoch))
     missing = [key for key in layout.META_KEYS if not meta.get(key)]
     if missing:
         raise NotASubmission("not_a_template", f"{layout.SHEET_META}: missing {', '.join(missing)}")
@@ -194,7 +232,12 @@ def _identify(workbook: Any, received_on: date | None) -> tuple[str, UnitForm]:
         )
     for sheet in (layout.SHEET_COVER, layout.SHEET_TASKS, layout.SHEET_METRICS):
         if sheet not in workbook.sheetnames:
-            raise NotASubmission("not_a_template", f"sheet '{sheet}' is missing")
+            found = "、".join(n for n in workbook.sheetnames if n != layout.SHEET_META)
+            raise NotASubmission(
+                "not_a_template",
+                f"sheet '{sheet}' is missing (工作簿中的工作表：{found})：请勿修改工作表名称，"
+                "请在下发的模板中填写",
+            )
     return version, form
 
 
@@ -220,6 +263,9 @@ def _parse_cover(grid: Grid, form: UnitForm, received_on: date | None) -> Parsed
         raw = _get(grid, spec.row, col)
         cell = f"{col}{spec.row}"
         delivered[spec.label] = "" if raw is None else shown(raw)
+        if isinstance(raw, Uncalculated):
+            problems.append(_formula_problem(sheet, cell, spec.label, raw))
+            continue
         if is_blank(raw):
             values[spec.key] = None
             if spec.required:
@@ -286,6 +332,31 @@ def _delivered(grid: Grid, row: int, columns: tuple[layout.Column, ...]) -> dict
     return out
 
 
+def _formula_problem(sheet: str, cell: str, header: str, raw: Uncalculated) -> Problem:
+    return Problem(
+        "formula_not_calculated",
+        sheet,
+        cell,
+        f"{header}：公式 {raw.formula} 没有保存计算结果（本文件不是由 Excel 或 WPS 保存的），"
+        "无法读取其数值：请用 Excel 或 WPS 打开本文件，确认数值后保存，再重新报送",
+    )
+
+
+def _uncalculated_row(
+    grid: Grid, sheet: str, row: int, columns: tuple[layout.Column, ...]
+) -> ParsedRow | None:
+    """A row with a formula whose value was not saved: each such cell named, nothing else
+    checked (every other finding would follow from the unknown value)."""
+    problems = tuple(
+        _formula_problem(sheet, f"{c.letter}{row}", c.header, raw)
+        for c in columns
+        if isinstance(raw := _get(grid, row, c.letter), Uncalculated)
+    )
+    if not problems:
+        return None
+    return ParsedRow(sheet, row, {}, _delivered(grid, row, columns), problems)
+
+
 def _data_rows(grid: Grid) -> Iterator[int]:
     yield from sorted(n for n in grid if n >= layout.FIRST_DATA_ROW)
 
@@ -325,6 +396,9 @@ def _parse_task_row(grid: Grid, row: int, line: TaskLine, latest: date) -> Parse
     """One task row; `latest` is the last day a completion may be dated (the period end, or
     the day the file arrived if earlier)."""
     sheet, columns = layout.SHEET_TASKS, layout.TASK_COLUMNS
+    uncalculated = _uncalculated_row(grid, sheet, row, columns)
+    if uncalculated is not None:
+        return uncalculated
     check = _RowChecker(sheet, row, columns)
 
     def raw(key: str) -> CellValue:
@@ -439,8 +513,19 @@ def _parse_fraction(
     }
 
 
-def _parse_metric_row(grid: Grid, row: int, line: MetricLine, form: UnitForm) -> ParsedRow:
+def _parse_metric_row(
+    grid: Grid,
+    row: int,
+    line: MetricLine,
+    form: UnitForm,
+    history: tuple[float, str] | None,
+) -> ParsedRow:
+    """One metric row; `history` is the unit's latest accepted comparable value (value,
+    period code), if the warehouse has one."""
     sheet, columns = layout.SHEET_METRICS, layout.METRIC_COLUMNS
+    uncalculated = _uncalculated_row(grid, sheet, row, columns)
+    if uncalculated is not None:
+        return uncalculated
     check = _RowChecker(sheet, row, columns)
 
     def raw(key: str) -> CellValue:
@@ -481,6 +566,9 @@ def _parse_metric_row(grid: Grid, row: int, line: MetricLine, form: UnitForm) ->
     for key in ("numerator", "denominator", "prior_value"):
         if key not in _asked(line, form) and not is_blank(raw(key)):
             check.add("unexpected_value", key, f"{check.headers[key]} is not asked for this row")
+    if not check.problems and not plausibility.is_confirmed(values["note"]):
+        for finding in plausibility.findings(line, values, history):
+            check.add(finding.kind, finding.key, finding.message)
     return _row(check, values, _delivered(grid, row, columns))
 
 
@@ -497,12 +585,13 @@ def _asked(line: MetricLine, form: UnitForm) -> set[str]:
 def _parse_prior_value(
     check: _RowChecker, raw: Callable[[str], CellValue], line: MetricLine, form: UnitForm
 ) -> float | None:
-    """上年数值 (optional): for a rate a percentage as written (0.9 is 0.9 %, there is no
-    fraction to tell otherwise), for other kinds a number like 本期数值."""
+    """上年数值 (optional): for a rate a percentage read by the form's rule for 本期数值
+    (填报说明: 92%, 0.92 and 92 all mean 92 %; below 1 % with the sign, 0.5%), for other
+    kinds a number like 本期数值."""
     if "prior_value" not in _asked(line, form) or is_blank(raw("prior_value")):
         return None
     if line.kind == "rate":
-        value, issue = read_percent(raw("prior_value"), fraction_below_one=False)
+        value, issue = read_percent(raw("prior_value"))
     elif line.kind == "ratio":
         value, issue = read_amount(raw("prior_value"))
     else:
@@ -560,18 +649,47 @@ def _rows_allowed(name: str, form: UnitForm) -> int:
     return layout.FIRST_DATA_ROW + lines.get(name, 0) + EXTRA_ROWS_ALLOWED
 
 
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet part holds a formula: most filled workbooks have none, and
+    opening a workbook a second time is most of the cost of reading it."""
+    with zipfile.ZipFile(path) as archive:
+        return any(
+            _FORMULA.search(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+
+
 def _read_workbook(path: Path, received_on: date | None) -> tuple[str, UnitForm, dict[str, Grid]]:
     """Open the workbook and read the three sheets. openpyxl reads a read-only sheet lazily,
-    so damaged XML surfaces while iterating: every such error means the file cannot be read."""
+    so damaged XML surfaces while iterating: every such error means the file cannot be read.
+    It is opened twice: for the saved values, and for the formulas whose value was not saved."""
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
+        # openpyxl turns a date-formatted number into a date itself, and one outside its
+        # range (20161209) into "#VALUE!": numbers are kept, _cell_value reads them.
+        workbook._date_formats = set()
         try:
             version, form = _identify(workbook, received_on)
             grids = {
-                name: _read_grid(workbook[name], _rows_allowed(name, form)) for name in _READ_SHEETS
+                name: _read_grid(workbook[name], _rows_allowed(name, form), workbook.epoch)
+                for name in _READ_SHEETS
             }
         finally:
             workbook.close()
+        if _has_formulas(path):
+            formulas = load_workbook(path, read_only=True, data_only=False)
+            formulas._date_formats = set()  # only which cells hold formulas matters here
+            try:
+                grids = {
+                    name: _uncalculated(formulas[name], _rows_allowed(name, form), grid)
+                    for name, grid in grids.items()
+                }
+            finally:
+                formulas.close()
     except NotASubmission:
         raise
     except DefusedXmlException as error:
@@ -585,11 +703,57 @@ def _read_workbook(path: Path, received_on: date | None) -> tuple[str, UnitForm,
     return version, form, grids
 
 
-def parse_submission(path: Path, received_on: date | None = None) -> ParsedSubmission:
+def _check_structure(version: str, form: UnitForm, grids: dict[str, Grid]) -> None:
+    """Refuse a workbook whose rows or columns no longer sit where the template put them."""
+    metric_columns = layout.METRIC_COLUMNS_BY_VERSION[version]
+
+    def code_reader(
+        grid: Grid, columns: tuple[layout.Column, ...], key: str
+    ) -> Callable[[int], str]:
+        letter = layout.column(columns, key).letter
+        return lambda row: _read_code(_get(grid, row, letter)) or f"（无{key}）"
+
+    tasks, metrics = grids[layout.SHEET_TASKS], grids[layout.SHEET_METRICS]
+    changes = {
+        layout.SHEET_COVER: structure.cover_changes(grids[layout.SHEET_COVER]),
+        layout.SHEET_TASKS: structure.column_changes(tasks, layout.TASK_COLUMNS),
+        layout.SHEET_METRICS: structure.column_changes(metrics, metric_columns),
+    }
+    if not changes[layout.SHEET_TASKS]:
+        changes[layout.SHEET_TASKS] = structure.row_changes(
+            tasks,
+            layout.FIRST_DATA_ROW,
+            code_reader(tasks, layout.TASK_COLUMNS, "task_no"),
+            [str(t.task_no) for t in form.tasks],
+            "任务",
+        )
+    if not changes[layout.SHEET_METRICS]:
+        changes[layout.SHEET_METRICS] = structure.row_changes(
+            metrics,
+            layout.FIRST_DATA_ROW,
+            code_reader(metrics, metric_columns, "kpi_code"),
+            [m.kpi_code for m in form.metrics],
+            "指标",
+        )
+    found = [f"{sheet}：{change}" for sheet, items in changes.items() for change in items]
+    if found:
+        raise NotASubmission(
+            "structure_changed",
+            "；".join(found) + "。表格的行、列与模板不一致，数值会错位，本文件未读取："
+            "请撤销上述改动（或在新下载的模板中重新填写）后重新报送，勿增删或移动行、列",
+        )
+
+
+def parse_submission(
+    path: Path, received_on: date | None = None, history: HistoryLookup | None = None
+) -> ParsedSubmission:
     """Parse a workbook; NotASubmission/FileRejected when it is not one to read at all.
-    `received_on` (the day it arrived) bounds the dates a unit may report."""
+    `received_on` (the day it arrived) bounds the dates a unit may report; `history` gives
+    the unit's earlier accepted values for the plausibility check."""
     inspect_workbook(path, SUBMISSION_LIMITS)
     version, form, grids = _read_workbook(path, received_on)
+    _check_structure(version, form, grids)
+    earlier = history(form) if history is not None else {}
     latest = min(form.period.end, received_on) if received_on else form.period.end
     cover = _parse_cover(grids[layout.SHEET_COVER], form, received_on)
     tasks, missing_tasks = _parse_lines(
@@ -611,7 +775,9 @@ def parse_submission(path: Path, received_on: date | None = None) -> ParsedSubmi
         layout.METRIC_COLUMNS,
         "kpi_code",
         {m.kpi_code: m for m in form.metrics},
-        lambda grid, row, line: _parse_metric_row(grid, row, line, form),
+        lambda grid, row, line: _parse_metric_row(
+            grid, row, line, form, earlier.get(line.kpi_code)
+        ),
         ("kpi_not_owned", f"{form.unit_short_name} does not report KPI {{code}}"),
     )
     return ParsedSubmission(

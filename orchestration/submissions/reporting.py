@@ -34,6 +34,8 @@ class ReportingPeriod:
     due: date
     is_annual: bool
     sort_order: int
+    # Units owe this report: the plan was in force (see plan_issued_on and periods_owed).
+    is_owed: bool
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,18 @@ class UnitForm:
         return self.period.is_annual and metric.compares_with_prior_year
 
 
+def plan_issued_on() -> date:
+    """The day the plan was issued (dbt var plan_issued_on): reports start with it."""
+    return date.fromisoformat(str(project_var("plan_issued_on")))
+
+
+def _owed(start: date, end: date, is_annual: bool) -> bool:
+    """A quarter is owed when it began on or after the plan's issue; the annual summary of a
+    year that ends after it (2015: only the 年度总结). Twin of int_submissions__periods.is_owed."""
+    issued = plan_issued_on()
+    return start >= issued or (is_annual and end >= issued)
+
+
 def _mmdd(year: int, text: str) -> date:
     month, day = (int(part) for part in text.split("-"))
     return date(year, month, day)
@@ -96,17 +110,19 @@ def period(code: str) -> ReportingPeriod:
         raise ValueError(f"'{code}' is not a reporting period (expected e.g. 2015Q1 or 2015Y)")
     year, kind = int(match.group(1)), match.group(2)
     row = next(r for r in load_seed("ref_reporting_periods") if r["period_kind"] == kind)
-    end = _mmdd(year, row["period_end_mmdd"])
+    start, end = _mmdd(year, row["period_start_mmdd"]), _mmdd(year, row["period_end_mmdd"])
+    is_annual = row["is_annual"] == "true"
     return ReportingPeriod(
         code=f"{year}{kind}",
         year=year,
         kind=kind,
         label=f"{year}年{row['period_label']}",
-        start=_mmdd(year, row["period_start_mmdd"]),
+        start=start,
         end=end,
         due=end + timedelta(days=int(row["due_days_after_end"])),
-        is_annual=row["is_annual"] == "true",
+        is_annual=is_annual,
         sort_order=int(row["sort_order"]),
+        is_owed=_owed(start, end, is_annual),
     )
 
 
@@ -206,12 +222,15 @@ def form_for(unit_code: str, period_code: str) -> UnitForm:
 
 
 def forms_for(year: int, period_codes: list[str] | None = None) -> list[UnitForm]:
-    """Every unit's form for the year's periods (all five, or those named); ValueError for a
-    period code that is not one of the year's."""
-    periods = periods_for_year(year)
+    """Every unit's form for the year's owed periods (all of them, or those named); ValueError
+    for a period code that is not one of the year's or is not owed (before the plan)."""
+    periods = tuple(p for p in periods_for_year(year) if p.is_owed)
     unknown = set(period_codes or ()) - {p.code for p in periods}
     if unknown:
-        raise ValueError(f"not periods of {year}: {', '.join(sorted(unknown))}")
+        raise ValueError(
+            f"not periods of {year} for which a report is owed (the plan was issued on "
+            f"{plan_issued_on()}): {', '.join(sorted(unknown))}"
+        )
     wanted = [p for p in periods if not period_codes or p.code in period_codes]
     return [form_for(unit, p.code) for p in wanted for unit in reporting_units()]
 

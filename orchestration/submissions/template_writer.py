@@ -92,7 +92,7 @@ METRIC_WRAPPED = {"kpi_name", "guidance", "note"}
 _FIRST_DATE = (date(2000, 1, 1) - EXCEL_EPOCH).days
 _LAST_DATE = (date(2099, 12, 31) - EXCEL_EPOCH).days
 DATE_FORMS_HINT = "可填 2015-12-9、2015/12/9、2015.12.9 或 2015年12月9日"
-PRIOR_VALUE_HINT = "上年数值：上年度同口径数值（比率填百分数，如 8.5 或 8.5%）"
+PRIOR_VALUE_HINT = "上年数值：上年度同口径数值（比率写法同本期数值，如 85%、85 或 0.85）"
 
 
 def template_path(out_dir: Path, form: UnitForm) -> Path:
@@ -178,8 +178,9 @@ def _write_instructions(sheet: Worksheet, form: UnitForm, style: Styler) -> None
         "“指标填报”填写本期数值（比率类填分子、分母）、备注和（年度总结）上年数值。"
         "白色和灰色单元格为预填内容，"
         "已锁定，不需要也不能修改。",
-        "请勿增删行、列或工作表，请勿修改工作表名称、表头、任务编号和指标代码。任务或指标有误、"
-        "缺漏的，请在“工作进展情况”或“备注”中说明，并联系市质量与名牌战略领导小组办公室。",
+        "请勿增删或移动行、列或工作表，请勿修改工作表名称、表头、任务编号和指标代码：行列与模板"
+        "不一致的文件会被拒收（数值会错位）。任务或指标有误、缺漏的，请在“工作进展情况”或“备注”中"
+        "说明，并联系市质量与名牌战略领导小组办公室。",
         f"进展状态从下拉列表中选择：{statuses}。状态为“{layout.STATUS_COMPLETED}”的任务"
         "必须填写完成日期，完成百分比填100；完成百分比填写0到100之间的数。",
         "数值写法：92%、0.92 和 92 都表示 92%；可以使用全角数字（如 ９２）和千分位逗号"
@@ -187,8 +188,14 @@ def _write_instructions(sheet: Worksheet, form: UnitForm, style: Styler) -> None
         "比率类指标须同时填写分子和分母，本期数值可不填，由分子÷分母计算；计数类指标填写截至"
         "本期末的本年累计数；是否类指标填“是”或“否”；位次填写整数（1为最好）。",
         "上年数值：年度总结中，考核同比变化的指标须在“上年数值”列填写上年度同口径数值"
-        "（比率填百分数，如 8.5 或 8.5%）；其他情况该列为灰色，不需填写。",
-        f"日期写法：{DATE_FORMS_HINT.removeprefix('可填 ')}均可，也可以直接输入 Excel 日期。",
+        "（比率写法同“数值写法”一条：85%、85 和 0.85 都表示 85%）；其他情况该列为灰色，不需填写。",
+        "数值核实：与本单位上年数值或以往报送数值相差十倍以上、或超出该指标合理范围的数值"
+        "（如分母应以万人计却按人填写），报送表会被退回核实。请先核对；数值确实无误的，在该行"
+        f"“备注”中填写“{layout.CONFIRMATION_CODE}”，再重新报送。",
+        f"日期写法：{DATE_FORMS_HINT.removeprefix('可填 ')}均可，也可以直接输入 Excel 日期"
+        "或 20151209 这样的8位数字。",
+        "公式：可以使用公式，但请用 Excel 或 WPS 保存后再报送（其他程序生成的文件可能没有"
+        "公式的计算结果，会被退回）。",
         "更正与重新报送：发现错误时，请修改后将整个工作簿重新报送（不要只报送修改部分）；"
         "以最后一次被接收的版本为准。",
         f"报送方式：将本工作簿以 .xlsx 格式放入报送目录 raw/{SUBMISSIONS_FEED}/，请勿另存为 "
@@ -399,7 +406,7 @@ def _write_metrics(
     prior = DataValidation(
         type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True
     )
-    _explain(prior, "上年数值", "上年度同口径数值，不小于0；比率填百分数，如 8.5 或 8.5%")
+    _explain(prior, "上年数值", "上年度同口径数值，不小于0；比率如 85%、85 或 0.85（均为85%）")
     _add_validation(sheet, prior, targets["prior"])
     page_setup(sheet, landscape=True)
     _protect(sheet)

@@ -1,6 +1,7 @@
 -- 报送义务: who must report for which period, by when. One row per reporting unit and
--- period (Q1–Q4 and the annual report Y) of every assessment year (the periods, their dates
--- and due dates come from int_submissions__periods). SQL twin of
+-- owed period (Q1–Q4 and the annual report Y) of every assessment year (the periods, their
+-- dates, due dates and whether they are owed come from int_submissions__periods: nothing
+-- is owed before the plan was issued on 2015-12-09, so 2015 owes only its 年度总结). SQL twin of
 -- orchestration/submissions/reporting.py (reporting_units, periods_for_year); a test compares
 -- the two.
 --
@@ -34,7 +35,7 @@ submission_kpis as (
 periods as (
 
     select * from {{ ref('int_submissions__periods') }}
-    where is_assessment_year
+    where is_owed
 
 ),
 

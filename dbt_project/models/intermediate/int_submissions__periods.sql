@@ -3,6 +3,12 @@
 -- 2099Q1 keeps its label and due date in fct_submission_versions, but is no obligation).
 -- The one place in dbt where a period's label, dates and due date are worked out from
 -- ref_reporting_periods; SQL twin of orchestration/submissions/reporting.period().
+--
+-- is_owed: whether units owe a report for the period. Reports start with the plan, issued on
+-- var plan_issued_on (2015-12-09): a quarter is owed only when it began on or after that day
+-- (2015Q1–Q3 had closed, 2015Q4 was nearly over and is covered by the annual summary due
+-- ten days after it); the annual summary is owed for every assessment year that ends after
+-- it, so 2015's first report is the 2015 年度总结.
 
 with
 
@@ -81,5 +87,10 @@ select
     period_start,
     period_end,
     cast(period_end + cast(due_days_after_end as integer) as date) as due_date,
+    is_assessment_year,
     is_assessment_year
+    and (
+        (is_annual and period_end >= cast('{{ var("plan_issued_on") }}' as date))
+        or period_start >= cast('{{ var("plan_issued_on") }}' as date)
+    ) as is_owed
 from year_periods
