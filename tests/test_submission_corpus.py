@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from orchestration import settings
-from orchestration.submissions.intake import SubmissionReport, process_file
+from orchestration.submissions.intake import SubmissionReport, process_file, process_landed
 from orchestration.submissions.plausibility import CONFIRMABLE_KINDS
 from orchestration.submissions.store import ensure_submission_tables
 from tests.submission_corpus import (
@@ -149,3 +149,19 @@ def test_the_corpus_covers_every_outcome_and_is_large_enough() -> None:
 
 def test_the_docs_show_the_corpus_summary() -> None:
     assert summary_table() in DOCS.read_text(encoding="utf-8")
+
+
+def test_history_in_the_same_batch_counts_as_if_it_were_written(tmp_path: Path) -> None:
+    """The bulk path writes workbooks in batches: an earlier workbook of the same pass is the
+    unit's history as much as one written by an earlier pass (the outcome must not depend on
+    where a batch ends)."""
+    case = next(c for c in CASES if c.name == "history_tenfold")
+    warehouse = _warehouse(tmp_path)
+    for number, (form, fill) in enumerate(case.history):
+        history_file(form, fill, warehouse.inbox / f"000_history_{number}.xlsx")
+    build(case, warehouse.inbox, 1)
+    reports, _, _ = process_landed(
+        warehouse.conn, warehouse.root / "raw", warehouse.root / "store", tmp_path / "fb", 0
+    )
+    assert [r.status for r in reports] == ["accepted", "returned"], [r.problems for r in reports]
+    assert any(case.reason in p for p in reports[1].problems), reports[1].problems
