@@ -5,7 +5,9 @@ as views), real GX, no mocks."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,10 @@ import jinja2
 import pandas as pd
 import pytest
 
+from orchestration.contracts import docs
 from orchestration.contracts.staged import staged_model
-from orchestration.contracts.suite import compile_expectations
-from orchestration.contracts.violations import valid_record
+from orchestration.contracts.suite import CompileError, compile_expectations, compose_suite
+from orchestration.contracts.violations import rule_violations, valid_record
 from orchestration.ingest.contract import FeedContract, feed_names, load_contract
 from orchestration.ingest.loader import _insert_good, ensure_tables
 from orchestration.ingest.readers import SourceRow, SourceTable, clean_header
@@ -149,3 +152,146 @@ def test_every_compiled_expectation_rejects_a_staged_row_breaking_its_rule(
     assert all(failed[rule] >= count for rule, count in expected.items()), failed
     for item in outcome.failed_outcomes:
         assert item.note and " / " in item.note  # the Chinese explanation travels with it
+
+
+def test_each_staging_model_documents_exactly_its_columns(warehouse: Path) -> None:
+    """The compiled column set is the model's YAML; the view has exactly those columns."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        for feed in FEEDS:
+            model = staged_model(load_contract(feed))
+            columns = [
+                c
+                for (c,) in conn.execute(
+                    f"select column_name from (describe {model.relation})"
+                ).fetchall()
+            ]
+            assert set(columns) == set(model.columns), feed
+
+
+SUITES = sorted(EXPECTATIONS_DIR.glob("stg_*.json"))
+
+
+@pytest.mark.parametrize("path", SUITES, ids=lambda p: p.stem)
+def test_every_expectation_is_core_gx_with_a_bilingual_note(path: Path) -> None:
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    document = compose_suite(json.loads(path.read_text(encoding="utf-8")))
+    for entry in document["expectations"]:
+        assert get_expectation_impl(entry["type"]).__module__.startswith(
+            "great_expectations.expectations.core."
+        )
+        chinese, _, english = entry["meta"]["notes"].partition(" / ")
+        assert any("\u4e00" <= char <= "\u9fff" for char in chinese) and english, entry
+        # a deployment without the feed has an empty table: no suite requires rows
+        assert not entry["type"].startswith("expect_table_row_count")
+
+
+def test_value_sets_are_the_contract_codes_and_the_seed_codes() -> None:
+    """Read independently of the compiler: the contract YAML's value maps, references.yaml and
+    the seed CSVs."""
+    import csv
+
+    import yaml
+
+    from orchestration.settings import FEEDS_DIR, SEEDS_DIR
+
+    references = yaml.safe_load((FEEDS_DIR / "references.yaml").read_text(encoding="utf-8"))
+    for feed in FEEDS:
+        raw = yaml.safe_load((FEEDS_DIR / f"{feed}.yaml").read_text(encoding="utf-8"))
+        contract = load_contract(feed)
+        model = staged_model(contract)
+        sets = {
+            e["kwargs"]["column"]: set(e["kwargs"]["value_set"])
+            for e in compile_expectations(contract)
+            if e["type"] == "expect_column_values_to_be_in_set"
+        }
+        expected = {}
+        for column in raw["columns"]:
+            if column["type"] == "enum":
+                expected[model.column_of(column["name"])] = set(map(str, column["values"]))
+            elif column["type"] == "reference":
+                spec = references[column["reference"]]
+                with (SEEDS_DIR / f"{spec['seed']}.csv").open(encoding="utf-8") as handle:
+                    codes = {row[spec["code"]] for row in csv.DictReader(handle)}
+                expected[model.column_of(column["name"])] = codes
+        assert sets == expected, feed
+
+
+def test_a_rule_gx_cannot_express_must_be_written_by_hand_and_say_so() -> None:
+    """complaints' due_after_received compares a date with a date-time by day: the suite file
+    carries it as a hand-written expectation whose meta.rule names the rule."""
+    path = EXPECTATIONS_DIR / "stg_raw__complaints.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert [e["meta"]["rule"] for e in document["expectations"] if "rule" in e["meta"]] == [
+        "due_after_received"
+    ]
+    unclaimed = copy.deepcopy(document)
+    for entry in unclaimed["expectations"]:
+        entry["meta"].pop("rule", None)
+    with pytest.raises(CompileError, match="due_after_received"):
+        compose_suite(unclaimed)
+    assert len(compose_suite(document)["expectations"]) > len(document["expectations"])
+
+
+def test_the_docs_rules_sections_are_what_the_contracts_generate() -> None:
+    """A generation check (`python -m orchestration.contracts.docs --write` rewrites them)."""
+    assert docs.stale_docs() == []
+    for feed in FEEDS:
+        section = docs.rules_markdown(load_contract(feed))
+        for rule in load_contract(feed).rules:
+            assert f"`{rule.name}`" in section and rule.message in section
+    with pytest.raises(ValueError, match="markers"):
+        docs.render("# a doc without the section\n", "x")
+    text = f"before\n{docs.BEGIN}\nold\n{docs.END}\nafter\n"
+    assert docs.render(text, "NEW") == "before\nNEW\nafter\n"
+
+
+def test_the_dbt_key_macro_is_what_the_contracts_generate() -> None:
+    import yaml
+
+    from orchestration.contracts import dbt_keys
+
+    assert dbt_keys.MACRO_PATH.read_text(encoding="utf-8") == dbt_keys.macro_text()
+    assert dbt_keys.contract_keys()["complaints"] == ["hotline_code", "ticket_no"]
+    # every feed's current rows are tested on its contract key through that macro
+    tested = set()
+    for path in (DBT_PROJECT_DIR / "models" / "intermediate").glob("_int_*.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models") or []:
+            for test in model.get("data_tests") or []:
+                if isinstance(test, dict) and "contract_key" in test:
+                    feed = test["contract_key"]["arguments"]["feed"]
+                    assert model["name"] == f"int_{feed}__current"
+                    tested.add(feed)
+    assert tested == set(FEEDS)
+
+
+# --------------------------------------------------------------------------- rule violations
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+def test_each_violation_breaks_exactly_its_rule_in_the_loader(feed: str) -> None:
+    contract = load_contract(feed)
+    record = valid_record(contract, DAY)
+    assert not read_records(contract, [record]).bad
+    violations = rule_violations(contract)
+    assert [v.rule for v in contract.rule_violations()] == [v.rule for v in violations]
+    for violation in violations:
+        broken = violation.break_record(record)
+        read = read_records(contract, [record, broken] if violation.repeats_row else [broken])
+        problems = [problem for row in read.bad for problem in row.problems]
+        assert [p.column for p in problems] == [violation.column], (violation, problems)
+        assert violation.description and any(
+            "\u4e00" <= c <= "\u9fff" for c in violation.description
+        )
+    # every rule the GX suite re-checks can be broken at the source (the staged tables are
+    # typed, so `.type` violations have no GX counterpart)
+    compiled = {e["meta"]["rule"] for e in compile_expectations(contract)}
+    compiled -= {"columns"} | {r for r in compiled if r.split(".")[0] in LINEAGE}
+    # the delivery folder fills an empty source column: no way to leave it empty in a file
+    compiled -= {f"{contract.delivery.source_column}.required"}
+    assert compiled <= {v.rule for v in violations}
+    kinds = {v.rule.rpartition(".")[2] for v in violations if "." in v.rule}
+    assert kinds <= {"required", "type", "format", "values", "range"}
+
+
+LINEAGE = {"source_sha256", "source_file", "source_row", "loaded_at"}

@@ -17,8 +17,8 @@ GX expectation carries in `meta.rule` (`orchestration/contracts/suite.py`):
 
 - `<column>.required`: the cell left empty (not for the delivery's source column, which the
   folder fills in);
-- `<column>.type`: a cell that does not read as the column's type (date, number, yes/no, credit
-  code with a wrong check digit);
+- `<column>.type`: a cell that does not read as the column's type (date, number, yes/no);
+- `<column>.format`: a credit code with a wrong check digit;
 - `<column>.values`: a spelling no value map or reference list knows;
 - `<column>.range`: a number below `min` / above `max` (one violation per bound);
 - `key`: the same key twice in one file (`repeats_row`: add the broken record as a second row);
@@ -91,8 +91,9 @@ def _column_violations(contract: FeedContract, column: ColumnSpec) -> Iterator[R
         yield RuleViolation(f"{name}.required", name, f"{label}为空", _setting(name, None))
     wrong = _unreadable(column)
     if wrong is not None:
+        kind = "format" if column.type == "credit_code" else "type"
         yield RuleViolation(
-            f"{name}.type", name, f"{label}无法识别：{wrong}", _setting(name, wrong)
+            f"{name}.{kind}", name, f"{label}无法识别：{wrong}", _setting(name, wrong)
         )
     if column.type in ("enum", "reference"):
         unknown = _unknown_spelling(column)
