@@ -295,3 +295,32 @@ def test_each_violation_breaks_exactly_its_rule_in_the_loader(feed: str) -> None
 
 
 LINEAGE = {"source_sha256", "source_file", "source_row", "loaded_at"}
+
+
+def test_a_contract_column_the_staging_model_does_not_stage_is_left_to_the_loader() -> None:
+    """e.g. a column a reader uses to filter rows, never staged: no expectation names it, and a
+    rule on it is the loader's alone (not an error)."""
+    import yaml
+
+    from orchestration.contracts.suite import not_staged, uncompiled_rules, unstaged_rules
+    from orchestration.ingest.contract import parse_contract
+    from orchestration.settings import FEEDS_DIR
+
+    raw = yaml.safe_load((FEEDS_DIR / "sewage.yaml").read_text(encoding="utf-8"))
+    raw["columns"].append({"name": "city", "label": "城市", "type": "text", "required": True})
+    raw["rules"].append(
+        {
+            "name": "plant_row_names_city",
+            "message": "未填写城市",
+            "when": {"row_type": "plant"},
+            "require": "city",
+        }
+    )
+    contract = parse_contract(raw)
+    entries = compile_expectations(contract)
+    named = {json.dumps(e["kwargs"], ensure_ascii=False) for e in entries}
+    assert not any('"city"' in text for text in named)
+    assert not_staged(contract) == ["city"]
+    assert [r.name for r in unstaged_rules(contract)] == ["plant_row_names_city"]
+    assert uncompiled_rules(contract) == []
+    assert len(entries) == len(compile_expectations(load_contract("sewage")))

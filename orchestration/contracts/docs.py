@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.contracts.staged import staged_model
-from orchestration.contracts.suite import compile_expectations, not_staged, uncompiled_rules
+from orchestration.contracts.suite import (
+    compile_expectations,
+    not_staged,
+    uncompiled_rules,
+    unstaged_rules,
+)
 from orchestration.ingest.contract import FeedContract, feed_names, load_contract
 from orchestration.settings import EXPECTATIONS_DIR, PROJECT_ROOT
 
@@ -65,8 +70,12 @@ def rules_markdown(contract: FeedContract, expectations_dir: Path = EXPECTATIONS
     }
     for rule in uncompiled_rules(contract):
         claim = claims.get(rule.name)
-        gx = f"hand-written: {_expectation(claim)}" if claim else "— (loader only)"
+        gx = f"hand-written: {_expectation(claim)}" if claim else "—"
         lines.append(f"| `{rule.name}` | 不得出现“{rule.message}” | {gx} |")
+    for rule in unstaged_rules(contract):
+        lines.append(
+            f"| `{rule.name}` | 不得出现“{rule.message}” | — (a column not staged: loader only) |"
+        )
     skipped = not_staged(contract)
     lines += [
         "",

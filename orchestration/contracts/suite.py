@@ -19,8 +19,9 @@ rule's message):
   `meta.rule` names the rule; a rule neither compiled nor claimed is an error;
 - the lineage columns are filled (and the sha256 is 64 characters, rows count from 1).
 
-Contract columns the staging model does not stage are listed in the suite's meta
-(`contract_columns_not_staged`): the loader checks them, GX cannot.
+Contract columns the staging model does not stage, and the rules on them, are listed in the
+suite's meta (`contract_columns_not_staged`, `contract_rules_not_staged`): the loader checks
+them, GX cannot see them.
 """
 
 from __future__ import annotations
@@ -100,9 +101,19 @@ def compile_expectations(contract: FeedContract) -> list[Entry]:
 
 
 def uncompiled_rules(contract: FeedContract) -> list[RuleSpec]:
-    """Cross-field rules GX cannot express on the staged table (see `compose_suite`)."""
+    """Cross-field rules on staged columns that GX cannot express (see `compose_suite`)."""
     model = staged_model(contract)
-    return [rule for rule in contract.rules if _rule_entry(contract, model, rule) is None]
+    return [
+        rule
+        for rule in contract.rules
+        if rule not in unstaged_rules(contract) and _rule_entry(contract, model, rule) is None
+    ]
+
+
+def unstaged_rules(contract: FeedContract) -> list[RuleSpec]:
+    """Cross-field rules on a column the staging model does not stage: the loader's alone."""
+    model = staged_model(contract)
+    return [r for r in contract.rules if any(model.column_of(c) is None for c in r.columns)]
 
 
 def not_staged(contract: FeedContract) -> list[str]:
@@ -130,6 +141,9 @@ def compose_suite(document: dict[str, Any]) -> dict[str, Any]:
     skipped = not_staged(contract)
     if skipped:
         meta["contract_columns_not_staged"] = skipped
+    loader_only = [rule.name for rule in unstaged_rules(contract)]
+    if loader_only:
+        meta["contract_rules_not_staged"] = loader_only
     return {
         **document,
         "meta": meta,
