@@ -107,7 +107,16 @@ def build_database(path: Path, rows: int) -> float:
                 sha256('file' || (i // {FILE_ROWS})::VARCHAR) AS source_sha256,
                 'spot_checks_' || (i // {FILE_ROWS})::VARCHAR || '.xlsx' AS source_file,
                 (i % {FILE_ROWS} + 1)::INTEGER AS source_row,
-                TIMESTAMP '2026-01-05 08:00:00' + to_seconds(i // {FILE_ROWS}) AS loaded_at
+                TIMESTAMP '2026-01-05 08:00:00' + to_seconds(i // {FILE_ROWS}) AS loaded_at,
+                -- the view's other columns (the suite checks every documented column exists)
+                NULL::VARCHAR AS stream_code_original,
+                NULL::VARCHAR AS county_code_original,
+                NULL::VARCHAR AS category_code_original,
+                NULL::VARCHAR AS spec_model,
+                NULL::VARCHAR AS batch_no,
+                NULL::VARCHAR AS sampling_org,
+                NULL::VARCHAR AS inspection_agency,
+                NULL::VARCHAR AS verdict_original
             FROM range({rows}) AS t(i)
             """
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -708,45 +707,6 @@ def test_gx_suite_fails_naming_the_bad_rows(kpis: FeedWarehouse) -> None:
     ):
         label = next(c for c in rows if c and c.startswith(column))
         assert f"source_row={frame.loc[index, 'source_row']}" in rows[label], (column, rows[label])
-
-
-def test_gx_value_sets_match_the_contract_and_the_seeds() -> None:
-    document = json.loads(SUITE.read_text(encoding="utf-8"))
-    value_sets = {
-        entry["kwargs"]["column"]: set(entry["kwargs"]["value_set"])
-        for entry in document["expectations"]
-        if entry["type"] == "expect_column_values_to_be_in_set"
-        and "row_condition" not in entry["kwargs"]
-    }
-    contract = load_contract(FEED)
-    for column in (
-        "incident_type",
-        "level",
-        "nature",
-        "setting",
-        "investigation",
-        "investigation_status",
-    ):
-        assert value_sets[column] == set(contract.column(column).values), column
-    assert value_sets["county_code"] == set(COUNTIES)
-    assert value_sets["lead_unit_code"] == {
-        r["unit_code"] for r in load_seed("ref_incident_reporters")
-    }
-    assert value_sets["domain_code"] == {
-        r["domain_code"] for r in load_seed("ref_incident_domains")
-    }
-    grades = set(contract.column("level").values) - {"regional", "systemic", "regional_systemic"}
-    assert value_sets["severity_level"] == grades
-    assert value_sets["recognised_as"] == set(contract.column("nature").values) - {"none"}
-    assert not any(
-        e["type"] == "expect_table_row_count_to_be_between" for e in document["expectations"]
-    )
-    from great_expectations.expectations.registry import get_expectation_impl
-
-    for entry in document["expectations"]:
-        assert " / " in entry["meta"]["notes"], entry
-        module = get_expectation_impl(entry["type"]).__module__
-        assert module.startswith("great_expectations.expectations.core."), entry["type"]
 
 
 # ------------------------------------------------------------------ the generator

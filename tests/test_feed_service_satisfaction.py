@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -615,29 +614,6 @@ def test_every_format_and_header_layout_loads_the_same_rows(tmp_path: Path) -> N
 
 
 # --------------------------------------------------------------------------- GX suite
-
-
-def _value_sets() -> dict[str, set[str]]:
-    document = json.loads(SUITE.read_text(encoding="utf-8"))
-    return {
-        entry["kwargs"]["column"]: set(entry["kwargs"]["value_set"])
-        for entry in document["expectations"]
-        if entry["type"] == "expect_column_values_to_be_in_set"
-        and "row_condition" not in entry["kwargs"]
-    }
-
-
-def test_suite_value_sets_match_the_contract_and_the_seeds() -> None:
-    sets = _value_sets()
-    assert sets["institute"] == set(COLUMNS["institute"]["values"])
-    assert sets["measure"] == set(COLUMNS["measure"]["values"])
-    assert sets["sector_code"] == {row["sector_code"] for row in load_seed("ref_service_sectors")}
-    assert sets["county_code"] == {row["county_code"] for row in load_seed("ref_counties")}
-    document = json.loads(SUITE.read_text(encoding="utf-8"))
-    for entry in document["expectations"]:
-        notes = entry["meta"]["notes"]
-        assert " / " in notes and any("\u4e00" <= char <= "\u9fff" for char in notes), notes
-        assert entry["type"] != "expect_table_row_count_to_be_between"  # empty tables pass
 
 
 def test_suite_passes_on_the_staged_table_and_on_an_empty_one(built: FeedWarehouse) -> None:

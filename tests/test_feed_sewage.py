@@ -15,7 +15,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import yaml
 
 from orchestration.ingest.landing import LOCAL_TIME
 from orchestration.quality.gx_validation import (
@@ -25,7 +24,7 @@ from orchestration.quality.gx_validation import (
 )
 from orchestration.reference import load_seed
 from orchestration.sample_data.sewage import generate_sewage
-from orchestration.settings import EXPECTATIONS_DIR, FEEDS_DIR
+from orchestration.settings import EXPECTATIONS_DIR
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed, injected_kinds
 
@@ -34,7 +33,6 @@ KPI = "URBAN_SEWAGE_TREATMENT_RATE"
 CITY = "131000"
 STAGED = "staging.stg_raw__sewage"
 SUITE = EXPECTATIONS_DIR / "stg_raw__sewage.json"
-CONTRACT = yaml.safe_load((FEEDS_DIR / "sewage.yaml").read_text(encoding="utf-8"))
 # 市区 plants of the seed, by every name the tests write (independent of the loader's lookup)
 URBAN = {"廊坊市污水处理厂", "廊坊市第二污水处理厂", "开发区污水处理厂", "WS01", "WS02", "WS03"}
 PLANT_WORDS = {"污水处理厂", "处理厂", "污水厂"}
@@ -345,10 +343,6 @@ def test_the_kpi_equals_an_independent_calculation(wh: FeedWarehouse) -> None:
 # ----------------------------------------------------------------- the GX suite
 
 
-def _suite() -> dict:
-    return json.loads(SUITE.read_text(encoding="utf-8"))
-
-
 def test_lineage_lists_exactly_the_counted_rows_of_a_value(wh: FeedWarehouse) -> None:
     """The auditor's query: the 2015 value's lineage rows joined to the file register are the
     市区 plant rows and the 排放总量 row of each month, by file and row as delivered: the
@@ -405,36 +399,6 @@ def test_gx_suite_fails_naming_the_bad_rows(wh: FeedWarehouse) -> None:
     duplicated = validate_dataframe(frame.iloc[[0, 0, 1]], SUITE)
     [unique] = duplicated.failed_outcomes
     assert unique.expectation_type == "expect_compound_columns_to_be_unique"
-
-
-def test_gx_value_sets_match_the_contract_and_seeds(wh: FeedWarehouse) -> None:
-    suite = _suite()
-    value_sets = {
-        e["kwargs"]["column"]: set(e["kwargs"]["value_set"])
-        for e in suite["expectations"]
-        if e["type"] == "expect_column_values_to_be_in_set" and "row_condition" not in e["kwargs"]
-    }
-    columns = {c["name"]: c for c in CONTRACT["columns"]}
-    assert value_sets == {
-        "row_type": set(columns["row_type"]["values"]),
-        "plant_code": {row["plant_code"] for row in load_seed("ref_sewage_plants")},
-    }
-    staged = {name for (name,) in wh.query(f"select column_name from (describe {STAGED})")}
-    [column_set] = [
-        e["kwargs"]["column_set"]
-        for e in suite["expectations"]
-        if e["type"] == "expect_table_columns_to_match_set"
-    ]
-    assert set(column_set) == staged
-    [unique] = [
-        e["kwargs"]["column_list"]
-        for e in suite["expectations"]
-        if e["type"] == "expect_compound_columns_to_be_unique"
-    ]
-    assert unique == [*CONTRACT["key"], "source_sha256"]
-    for entry in suite["expectations"]:
-        notes = entry["meta"]["notes"]
-        assert " / " in notes and any("\u4e00" <= char <= "\u9fff" for char in notes), notes
 
 
 # ----------------------------------------------------------------- generated files

@@ -621,34 +621,6 @@ def test_the_suite_fails_naming_the_bad_rows(kpi_wh: FeedWarehouse) -> None:
     assert outcome.failed == len(failures) >= 6
 
 
-def test_the_suite_value_sets_match_the_contract_and_the_seeds() -> None:
-    contract = load_contract(FEED)
-    suite = json.loads(SUITE.read_text(encoding="utf-8"))
-    sets = {
-        e["kwargs"]["column"]: e["kwargs"]["value_set"]
-        for e in suite["expectations"]
-        if e["type"] == "expect_column_values_to_be_in_set" and "row_condition" not in e["kwargs"]
-    }
-    categories = [r["category_code"] for r in load_seed("ref_special_equipment_categories")]
-    assert sorted(sets) == [
-        "category_code",
-        "county_code",
-        "inspection_agency",
-        "inspection_type",
-        "verdict",
-    ]
-    assert sorted(sets["category_code"]) == sorted(categories)
-    assert sorted(sets["county_code"]) == sorted(COUNTIES)
-    for column in ("inspection_agency", "inspection_type", "verdict"):
-        assert sorted(sets[column]) == sorted(contract.column(column).values), column
-    assert not any(
-        e["type"] == "expect_table_row_count_to_be_between" for e in suite["expectations"]
-    )
-    for entry in suite["expectations"]:
-        zh, _, en = entry["meta"]["notes"].partition(" / ")
-        assert re.search(r"[\u4e00-\u9fff]", zh) and en, entry
-
-
 # ------------------------------------------------------------------ the generator
 
 GEN_SCALE = 0.05

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -518,10 +517,6 @@ def test_kpi_equals_an_independent_calculation(wh: FeedWarehouse) -> None:
 # --------------------------------------------------------------------------- GX suite
 
 
-def _suite() -> dict:
-    return json.loads(SUITE.read_text(encoding="utf-8"))
-
-
 def test_lineage_lists_exactly_the_counted_samples_of_a_value(wh: FeedWarehouse) -> None:
     """The auditor's query: the 2015 value's lineage rows joined to the file register are the
     samples of the 入境 and 出境 sections of the four rivers evaluable in 2015, by folder, file
@@ -579,49 +574,6 @@ def test_gx_suite_fails_naming_the_bad_rows(wh: FeedWarehouse) -> None:
     duplicated = validate_dataframe(frame.iloc[[0, 0, 1]], SUITE)
     [unique] = duplicated.failed_outcomes
     assert unique.expectation_type == "expect_compound_columns_to_be_unique"
-
-
-def test_gx_value_sets_and_bounds_match_the_contract_and_seeds(wh: FeedWarehouse) -> None:
-    suite = _suite()["expectations"]
-    columns = {c["name"]: c for c in CONTRACT["columns"]}
-    value_sets = {
-        e["kwargs"]["column"]: set(e["kwargs"]["value_set"])
-        for e in suite
-        if e["type"] == "expect_column_values_to_be_in_set"
-    }
-    sections = {r["section_code"] for r in load_seed("ref_surface_water_sections")}
-    assert value_sets == {
-        "section_code": sections,
-        "delivered_class": set(columns["delivered_class"]["values"]),
-    }
-    bounds = {
-        e["kwargs"]["column"]: (e["kwargs"].get("min_value"), e["kwargs"].get("max_value"))
-        for e in suite
-        if e["type"] == "expect_column_values_to_be_between"
-    }
-    for name, column in columns.items():
-        if "min" in column:
-            assert bounds[name] == (column["min"], column["max"]), name
-    not_null = {
-        e["kwargs"]["column"] for e in suite if e["type"] == "expect_column_values_to_not_be_null"
-    }
-    required = {name for name, column in columns.items() if column.get("required")}
-    assert required | {"source_sha256", "source_file", "source_row", "loaded_at"} <= not_null
-    staged = {name for (name,) in wh.query(f"select column_name from (describe {STAGED})")}
-    [column_set] = [
-        e["kwargs"]["column_set"] for e in suite if e["type"] == "expect_table_columns_to_match_set"
-    ]
-    assert set(column_set) == staged
-    [unique] = [
-        e["kwargs"]["column_list"]
-        for e in suite
-        if e["type"] == "expect_compound_columns_to_be_unique"
-    ]
-    assert unique == [*CONTRACT["key"], "source_sha256"]
-    for entry in suite:
-        notes = entry["meta"]["notes"]
-        assert " / " in notes and any("\u4e00" <= char <= "\u9fff" for char in notes), notes
-    assert not any(e["type"] == "expect_table_row_count_to_be_between" for e in suite)
 
 
 def test_seed_limits_match_the_standard_and_the_contract() -> None:

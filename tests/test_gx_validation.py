@@ -1,5 +1,6 @@
 """Great Expectations validation of the staged tables: real GX 1.x, real DuckDB files in
-tmp_path, no mocks. Most tests use the spot-check suite; the empty-table test runs all of them."""
+tmp_path, no mocks. Most tests use the spot-check suite (compiled from its contract, plus its
+hand-written part); the empty-table test runs all of them on the real staged views."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import jinja2
 import pandas as pd
 import pytest
 
+from orchestration.contracts.suite import compose_suite
 from orchestration.ingest.contract import feed_names, load_contract
 from orchestration.ingest.loader import ensure_tables
 from orchestration.quality.gx_validation import (
@@ -53,14 +55,22 @@ OLD_FILE, NEW_FILE = sha("file0"), sha("file1")
 COLUMN_TYPES = {
     "sample_no": "VARCHAR",
     "stream_code": "VARCHAR",
+    "stream_code_original": "VARCHAR",
     "sampled_on": "DATE",
     "sample_year": "INTEGER",
     "county_code": "VARCHAR",
+    "county_code_original": "VARCHAR",
     "enterprise_name": "VARCHAR",
     "credit_code": "VARCHAR",
     "category_code": "VARCHAR",
+    "category_code_original": "VARCHAR",
     "product_name": "VARCHAR",
+    "spec_model": "VARCHAR",
+    "batch_no": "VARCHAR",
+    "sampling_org": "VARCHAR",
+    "inspection_agency": "VARCHAR",
     "verdict": "VARCHAR",
+    "verdict_original": "VARCHAR",
     "is_pass": "BOOLEAN",
     "nonconforming_items": "VARCHAR",
     "source_sha256": "VARCHAR",
@@ -79,6 +89,7 @@ def good_rows(count: int = 40) -> list[dict[str, object]]:
         failed = i % 5 == 4
         rows.append(
             {
+                **dict.fromkeys(COLUMN_TYPES),  # columns left empty: None
                 "sample_no": f"GC24{i:06d}",
                 "stream_code": stream,
                 "sampled_on": sampled_on,
@@ -128,7 +139,7 @@ def test_good_table_passes_every_expectation(tmp_path: Path) -> None:
     assert outcome.success
     assert outcome.failed == 0
     assert outcome.row_count == 40
-    assert outcome.evaluated == len(json.loads(SUITE.read_text(encoding="utf-8"))["expectations"])
+    assert outcome.evaluated == len(load_suite_file(SUITE).entries)
     assert outcome.seconds > 0
     markdown = outcome_markdown(outcome)
     assert "✅ passed" in markdown
@@ -157,7 +168,7 @@ def test_bad_table_names_failing_expectations_with_counts_and_samples(tmp_path: 
     assert set(failures) == {
         ("expect_column_values_to_be_in_set", "county_code"),
         ("expect_column_values_to_match_regex", "credit_code"),
-        ("expect_compound_columns_to_be_unique", "source_sha256, sample_no"),
+        ("expect_compound_columns_to_be_unique", "sample_no, source_sha256"),
         ("expect_column_values_to_not_be_null", "stream_code"),
         ("expect_column_values_to_not_be_null", NO_ITEMS),
         ("expect_column_values_to_be_in_set", VERDICT_FAIL),
@@ -177,7 +188,7 @@ def test_bad_table_names_failing_expectations_with_counts_and_samples(tmp_path: 
     check("expect_column_values_to_match_regex", "credit_code", 1, "91131002IO12345678")
     check(
         "expect_compound_columns_to_be_unique",
-        "source_sha256, sample_no",
+        "sample_no, source_sha256",
         2,
         str(rows[2]["sample_no"]),
     )
@@ -188,7 +199,7 @@ def test_bad_table_names_failing_expectations_with_counts_and_samples(tmp_path: 
     check("expect_column_values_to_be_between", "sampled_on", 1, "2999-01-01")
     check("expect_column_values_to_be_between", "sample_year", 1, "2999")
     # The suite keeps its file order, whatever order GX evaluated in.
-    assert outcome.outcomes[0].expectation_type == "expect_table_row_count_to_be_between"
+    assert outcome.outcomes[0].expectation_type == "expect_table_columns_to_match_set"
 
     markdown = outcome_markdown(outcome)
     assert "❌ failed" in markdown
@@ -232,7 +243,7 @@ def test_validate_duckdb_table_releases_the_file(tmp_path: Path) -> None:
 def test_suite_json_loads_and_uses_real_gx_expectations() -> None:
     from great_expectations.expectations.registry import get_expectation_impl
 
-    document = json.loads(SUITE.read_text(encoding="utf-8"))
+    document = compose_suite(json.loads(SUITE.read_text(encoding="utf-8")))
     suite = load_suite(SUITE)
 
     assert suite.name == document["name"] == "stg_raw__spot_checks"
@@ -243,21 +254,6 @@ def test_suite_json_loads_and_uses_real_gx_expectations() -> None:
         notes = entry["meta"]["notes"]
         assert " / " in notes and any("\u4e00" <= char <= "\u9fff" for char in notes), notes
     assert load_suite(SUITE) is suite  # cached in-process
-
-
-def test_suite_value_sets_match_the_dbt_seeds() -> None:
-    document = json.loads(SUITE.read_text(encoding="utf-8"))
-    value_sets = {
-        entry["kwargs"]["column"]: entry["kwargs"]["value_set"]
-        for entry in document["expectations"]
-        if entry["type"] == "expect_column_values_to_be_in_set"
-        and "row_condition" not in entry["kwargs"]
-    }
-    assert set(value_sets["county_code"]) == set(COUNTIES)
-    assert set(value_sets["category_code"]) == {code for code, _ in CATEGORIES}
-    streams = {row["stream_code"] for row in load_seed("ref_spot_check_streams")}
-    assert set(value_sets["stream_code"]) == streams
-    assert set(value_sets["verdict"]) == {"pass", "fail"}
 
 
 def test_load_suite_rejects_unknown_expectations(tmp_path: Path) -> None:
@@ -298,10 +294,9 @@ def test_concurrent_validations_in_one_process_stay_separate() -> None:
 
 
 def suite_note(expectation_type: str, column: str) -> str:
-    document = json.loads(SUITE.read_text(encoding="utf-8"))
     return next(
         entry["meta"]["notes"]
-        for entry in document["expectations"]
+        for entry in load_suite_file(SUITE).entries
         if entry["type"] == expectation_type
         and entry["kwargs"].get("column") == column
         and "row_condition" not in entry["kwargs"]
@@ -323,10 +318,9 @@ def test_new_rows_mode_ignores_bad_rows_of_older_deliveries(tmp_path: Path) -> N
     assert outcome.table_row_count == 40
     assert outcome.source_sha256 == (NEW_FILE,)
     assert outcome.source_files == ("spot_checks_1.csv",)
-    assert outcome.suite_sha256 == hashlib.sha256(SUITE.read_bytes()).hexdigest()
+    assert outcome.suite_sha256 == load_suite_file(SUITE).sha256
     scopes = {item.expectation_type: item.scope for item in outcome.outcomes}
     assert scopes["expect_compound_columns_to_be_unique"] == "table"
-    assert scopes["expect_table_row_count_to_be_between"] == "table"
     assert scopes["expect_column_mean_to_be_between"] == "aggregate"
     assert scopes["expect_column_values_to_be_in_set"] == "rows"
     assert "20 new rows of 1 delivered file(s)" in outcome_markdown(outcome)
@@ -337,7 +331,7 @@ def test_new_rows_mode_ignores_bad_rows_of_older_deliveries(tmp_path: Path) -> N
     assert set(failed(whole)) == {
         ("expect_column_values_to_be_in_set", "county_code"),
         ("expect_column_values_to_not_be_null", "stream_code"),
-        ("expect_compound_columns_to_be_unique", "source_sha256, sample_no"),
+        ("expect_compound_columns_to_be_unique", "sample_no, source_sha256"),
     }
 
 
@@ -358,7 +352,7 @@ def test_new_rows_mode_fails_on_a_bad_row_of_the_new_delivery_naming_file_and_ro
     assert set(failures) == {
         ("expect_column_values_to_be_in_set", "county_code"),
         ("expect_column_values_to_not_be_null", "stream_code"),
-        ("expect_compound_columns_to_be_unique", "source_sha256, sample_no"),
+        ("expect_compound_columns_to_be_unique", "sample_no, source_sha256"),
     }
     county = failures[("expect_column_values_to_be_in_set", "county_code")]
     assert county.unexpected_count == 1
@@ -368,9 +362,9 @@ def test_new_rows_mode_fails_on_a_bad_row_of_the_new_delivery_naming_file_and_ro
     assert county.meta["notes"] == county.note
     stream = failures[("expect_column_values_to_not_be_null", "stream_code")]
     assert stream.sample_unexpected == ["source_file=spot_checks_1.csv, source_row=8"]
-    key = failures[("expect_compound_columns_to_be_unique", "source_sha256, sample_no")]
+    key = failures[("expect_compound_columns_to_be_unique", "sample_no, source_sha256")]
     assert key.scope == "table" and key.unexpected_count == 2
-    assert key.sample_unexpected == [f"source_sha256={NEW_FILE}, sample_no={rows[30]['sample_no']}"]
+    assert key.sample_unexpected == [f"sample_no={rows[30]['sample_no']}, source_sha256={NEW_FILE}"]
     assert key.unexpected_rows == [
         "source_file=spot_checks_1.csv, source_row=11",
         "source_file=spot_checks_1.csv, source_row=12",
@@ -382,11 +376,16 @@ def test_new_rows_mode_fails_on_a_bad_row_of_the_new_delivery_naming_file_and_ro
 def test_whole_table_key_uniqueness_catches_a_key_repeated_across_old_and_new_rows(
     tmp_path: Path,
 ) -> None:
-    # The suite with a key unique across the history (sample_no alone) instead of per file.
-    document = json.loads(SUITE.read_text(encoding="utf-8"))
+    # The composed suite with a key unique across the history (sample_no alone) instead of per
+    # file, and a row count: both run in SQL over the whole table in an incremental run.
+    document = compose_suite(json.loads(SUITE.read_text(encoding="utf-8")))
+    del document["contract"]  # already composed
     for entry in document["expectations"]:
         if entry["type"] == "expect_compound_columns_to_be_unique":
             entry.update(type="expect_column_values_to_be_unique", kwargs={"column": "sample_no"})
+    document["expectations"].append(
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"max_value": 40}}
+    )
     suite = tmp_path / "history_key.json"
     suite.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     rows = good_rows()
@@ -396,6 +395,8 @@ def test_whole_table_key_uniqueness_catches_a_key_repeated_across_old_and_new_ro
     outcome = validate_staged_deliveries(database, TABLE, suite, [NEW_FILE])
 
     assert set(failed(outcome)) == {("expect_column_values_to_be_unique", "sample_no")}
+    count = next(o for o in outcome.outcomes if o.expectation_type.startswith("expect_table_row"))
+    assert count.scope == "table" and count.success and count.observed_value == "40"
     key = failed(outcome)[("expect_column_values_to_be_unique", "sample_no")]
     assert key.scope == "table"
     assert key.unexpected_count == 2
@@ -460,10 +461,11 @@ def test_suites_are_parsed_once_per_content(tmp_path: Path) -> None:
     assert load_suite_file(copy) is load_suite_file(SUITE)  # same bytes, same parse
 
     document = json.loads(SUITE.read_text(encoding="utf-8"))
+    compiled = len(load_suite_file(SUITE).entries) - len(document["expectations"])
     document["expectations"] = document["expectations"][:3]
     copy.write_text(json.dumps(document), encoding="utf-8")
     changed = load_suite_file(copy)
-    assert changed is not load_suite_file(SUITE) and len(changed.entries) == 3
+    assert changed is not load_suite_file(SUITE) and len(changed.entries) == compiled + 3
 
 
 # --------------------------------------------------------------------------- empty tables

@@ -8,11 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from orchestration.settings import FEEDS_DIR
+
+if TYPE_CHECKING:
+    from orchestration.contracts.violations import RuleViolation
 
 COLUMN_TYPES = {
     "text",
@@ -166,6 +169,13 @@ class FeedContract:
             if column.keep_original:
                 columns.append((f"{column.name}_original", "VARCHAR"))
         return columns
+
+    def rule_violations(self) -> list[RuleViolation]:
+        """Every way a row can break this contract, each with a way to make it from a valid
+        record: for sample generators injecting mistakes (orchestration/contracts/violations.py)."""
+        from orchestration.contracts.violations import rule_violations  # it imports this module
+
+        return rule_violations(self)
 
     @property
     def known_headers(self) -> frozenset[str]:

@@ -556,21 +556,34 @@ def _parse_file(
     return parsed
 
 
-def _good_rows_table(contract: FeedContract, parsed: list[_Parsed]) -> pa.Table:
-    """Every file's loading rows as one Arrow table, lineage included."""
+def _good_rows_table(
+    contract: FeedContract, files: list[tuple[GoodRows, dict[str, object]]]
+) -> pa.Table:
+    """The loading rows of files (each with its lineage) as one Arrow table."""
     names = [name for name, _ in contract.table_columns]
     data: dict[str, list[object]] = {name: [] for name in [*names, *LINEAGE_COLUMNS]}
-    for item in parsed:
-        count = len(item.good)
+    for good, lineage in files:
+        count = len(good)
         if not count:
             continue
         for name in names:
-            data[name] += item.good.columns[name]
-        data["_source_row"] += item.good.row_numbers
+            data[name] += good.columns[name]
+        data["_source_row"] += good.row_numbers
         data["_raw_record"] += [None] * count
-        for name, value in item.lineage().items():
+        for name, value in lineage.items():
             data[name] += [value] * count
     return pa.table(data)
+
+
+def insert_good(
+    conn: duckdb.DuckDBPyConnection,
+    contract: FeedContract,
+    good: GoodRows,
+    lineage: dict[str, object],
+) -> None:
+    """One file's loading rows into the feed's table (`lineage`: its _source_* and
+    _loaded_at values)."""
+    insert_batch(conn, contract.table, _good_rows_table(contract, [(good, lineage)]))
 
 
 def _quarantine_table(feed: str, parsed: list[_Parsed]) -> pa.Table:
@@ -627,7 +640,8 @@ def _write_batch(
     conn.begin()
     try:
         _drop_known_keys(conn, contract, parsed)
-        insert_batch(conn, contract.table, _good_rows_table(contract, parsed))
+        files = [(item.good, item.lineage()) for item in parsed]
+        insert_batch(conn, contract.table, _good_rows_table(contract, files))
         insert_batch(conn, "raw.quarantine", _quarantine_table(contract.feed, parsed))
         insert_batch(conn, "raw.ingested_files", _file_records(contract.feed, parsed))
         insert_batch(conn, "raw.repeated_deliveries", pa.Table.from_pylist(repeats))

@@ -1,4 +1,5 @@
-"""Run Great Expectations (GX Core 1.x) suites stored as JSON under expectations/.
+"""Run Great Expectations (GX Core 1.x) suites stored as JSON under expectations/, each with
+the expectations compiled from the feed contract it names put in front of its own.
 
 The one module that touches GX. Route chosen (see docs/data-quality.md):
 
@@ -35,6 +36,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+
+from orchestration.contracts.suite import compose_suite
 
 if TYPE_CHECKING:
     import duckdb
@@ -201,15 +204,17 @@ def load_suite(path: Path) -> gx.ExpectationSuite:
 
 
 def load_suite_file(path: Path) -> LoadedSuite:
-    """Parse a suite file, cached by the sha256 of its bytes (a changed file is parsed again;
-    the same bytes at another path are not).
+    """Parse a suite file, with the expectations compiled from the feed contract it names
+    (`orchestration/contracts/suite.py`), cached by the sha256 of the whole suite (a changed
+    file, contract or seed is parsed again; the same suite at another path is not).
 
     Raises ValueError naming the entry if any expectation is unknown to GX or badly configured
     (GX's own constructor only logs such entries and drops them), or if a whole-table rule has
     a condition that cannot be written in SQL.
     """
     path = Path(path).resolve()
-    data = path.read_bytes()
+    document = compose_suite(json.loads(path.read_bytes().decode("utf-8")))
+    data = json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
     sha256 = hashlib.sha256(data).hexdigest()
     with _lock:
         cached = _suites_by_path.get(path)
@@ -217,7 +222,7 @@ def load_suite_file(path: Path) -> LoadedSuite:
             return cached
         loaded = _suites_by_sha.get(sha256)
         if loaded is None:
-            loaded = _parse_suite(json.loads(data.decode("utf-8")), path, sha256)
+            loaded = _parse_suite(document, path, sha256)
             _suites_by_sha[sha256] = loaded
         _suites_by_path[path] = loaded
         return loaded
