@@ -28,7 +28,7 @@ from typing import Any
 from orchestration.domain.credit_code import CHARSET
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     Enterprise,
     EnterpriseRegistry,
@@ -42,7 +42,7 @@ from orchestration.sample_data.common import (
     working_days,
     write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.excel_layouts import HeaderCell, write_table_xlsx
 
 FEED = "spot_checks"
 DELIVERY_DAY = 5  # results of a month arrive on the 5th of the next, at 09:00 Beijing time

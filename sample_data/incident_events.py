@@ -1,6 +1,6 @@
 """What happens in a sample year of the incidents feed (质量安全事件): the ordinary incidents of
 each domain, and the fixed demo incidents with the year's correction. How departments write
-them down is orchestration/sample_data/incidents.py.
+them down is sample_data/incidents.py.
 
 Background (scale 1, basis in docs/feeds/incidents.md): about 40 一般 incidents a year
 city-wide, by domain and season (food in summer, special equipment in the heating season,
@@ -25,7 +25,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from orchestration.sample_data.common import EnterpriseRegistry, rng_for
+from sample_data.common import EnterpriseRegistry, rng_for
 
 FEED = "incidents"
 # County weights: approximate 2015 resident population of the county-level units (万人).

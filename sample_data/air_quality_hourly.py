@@ -36,14 +36,14 @@ from functools import cache
 from pathlib import Path
 
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
     rng_for,
     write_csv,
 )
-from orchestration.sample_data.excel_layouts import write_table_xlsx
+from sample_data.excel_layouts import write_table_xlsx
 
 FEED_DIR = "air_quality_hourly"
 REALDATA = Path(__file__).parent / "realdata"

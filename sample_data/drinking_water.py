@@ -29,7 +29,7 @@ from typing import Any
 
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
@@ -38,7 +38,7 @@ from orchestration.sample_data.common import (
     working_days,
     write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.excel_layouts import HeaderCell, write_table_xlsx
 
 FEED = "drinking_water"
 FIRST_YEAR = 2014  # the platform's first month is 2014-01

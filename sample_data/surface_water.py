@@ -35,7 +35,8 @@ from typing import Any
 
 from orchestration.ingest.delivery import FIRST_MONTH
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from orchestration.xlsx_files import write_atomically
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
@@ -43,8 +44,7 @@ from orchestration.sample_data.common import (
     working_days,
     write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
-from orchestration.xlsx_files import write_atomically
+from sample_data.excel_layouts import HeaderCell, write_table_xlsx
 
 FEED = "surface_water"
 DELIVERY_DAY = 8

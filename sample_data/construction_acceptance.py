@@ -25,7 +25,7 @@ from typing import Any
 
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     Enterprise,
     EnterpriseRegistry,
@@ -38,7 +38,7 @@ from orchestration.sample_data.common import (
     working_days,
     write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.excel_layouts import HeaderCell, write_table_xlsx
 
 FEED = "construction_acceptance"
 DELIVERY_DAY = 10  # a month's summary arrives on the 10th of the next month

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     EnterpriseRegistry,
     GenerationSummary,
@@ -35,8 +35,8 @@ from orchestration.sample_data.common import (
     rng_for,
     write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
-from orchestration.sample_data.incident_events import (
+from sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.incident_events import (
     FEED,
     Incident,
     background_incidents,

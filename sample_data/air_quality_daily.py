@@ -34,14 +34,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from orchestration.ingest.contract import load_contract
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
     rng_for,
     write_csv,
 )
-from orchestration.sample_data.excel_layouts import write_table_xlsx
+from sample_data.excel_layouts import write_table_xlsx
 
 FEED = "air_quality_daily"
 REAL_DIR = Path(__file__).with_name("realdata")

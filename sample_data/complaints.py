@@ -29,14 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     EnterpriseRegistry,
     GenerationSummary,
     check_arguments,
     rng_for,
 )
-from orchestration.sample_data.complaint_exports import (
+from sample_data.complaint_exports import (
     CHANNELS,
     LAYOUTS,
     OUTCOME_NOTES,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestration.sample_data.common import enterprise_prefix, write_csv
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.common import enterprise_prefix, write_csv
+from sample_data.excel_layouts import HeaderCell, write_table_xlsx
 
 Moment = Callable[[dt.datetime], Any]
 

@@ -38,7 +38,7 @@ from typing import Any
 
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     EnterpriseRegistry,
     GenerationSummary,
@@ -49,7 +49,7 @@ from orchestration.sample_data.common import (
     working_days,
     write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.excel_layouts import HeaderCell, write_table_xlsx
 
 FEED = "special_equipment"
 BASE_YEAR = 2015  # the fleet is drawn as registered at the end of BASE_YEAR - 1

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
@@ -46,7 +46,7 @@ from orchestration.sample_data.common import (
     rng_for,
     write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.excel_layouts import HeaderCell, write_table_xlsx
 
 FEED = "sewage"
 FIRST_YEAR = 2014  # the platform's first month is 2014-01
