@@ -36,13 +36,10 @@ from sample_data.common import (
     division_code,
     rng_for,
     working_days,
-    write_csv,
 )
-from sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.delivery import deliver_month, feed_layouts
 
 FEED = "construction_acceptance"
-DELIVERY_DAY = 10  # a month's summary arrives on the 10th of the next month
-CORRECTION_DAY = 22  # the corrected file of the year's re-delivered month
 # 建质〔2014〕124号 (五方责任主体项目负责人质量终身责任追究暂行办法) took effect in September 2014.
 LIFETIME_SYSTEM_START = dt.date(2014, 9, 1)
 # Completions peak before winter and at year end; little is accepted around Spring Festival.
@@ -189,48 +186,6 @@ _PUBLIC_BUILDINGS = (
 
 FLAG_STYLES = (("是", "否"), ("√", "×"), ("有", "无"))
 FLAG_COLUMNS = ("has_commitment_letter", "has_permanent_sign", "has_quality_archive")
-
-# Three export layouts, by month: xlsx from the office's workbook (title, two-row header),
-# CSV "UTF-8 with BOM" from the new system, GB18030 CSV from a county station's old one.
-XLSX_HEADER: tuple[tuple[str, HeaderCell], ...] = (
-    ("_no", ("序号", None)),
-    ("project_id", ("工程编号", None)),
-    ("project_name", ("工程名称", None)),
-    ("_city", ("行政区划", "市")),
-    ("county_code", ("行政区划", "县区")),
-    ("project_type", ("工程类别", None)),
-    ("started_on", ("开工日期", None)),
-    ("accepted_on", ("竣工验收日期", None)),
-    ("verdict", ("验收结论", None)),
-    ("failure_reason", ("不合格原因", None)),
-    ("supervising_body", ("质量监督机构", None)),
-    ("developer", ("建设单位", None)),
-    ("contractor", ("施工单位", None)),
-    ("floor_area", ("建筑面积（㎡）", None)),
-    ("has_commitment_letter", ("终身责任制度落实情况", "书面承诺书")),
-    ("has_permanent_sign", ("终身责任制度落实情况", "永久性标牌")),
-    ("has_quality_archive", ("终身责任制度落实情况", "质量信息档案")),
-)
-OLD_SYSTEM_HEADERS = {
-    "project_id": "项目编号",
-    "project_name": "项目名称",
-    "county_code": "所在县区",
-    "project_type": "工程类型",
-    "started_on": "开工时间",
-    "accepted_on": "验收日期",
-    "verdict": "验收意见",
-    "failure_reason": "存在问题",
-    "supervising_body": "监督机构",
-    "floor_area": "建筑面积(平方米)",
-    "has_commitment_letter": "五方主体项目负责人终身责任书面承诺书",
-    "has_permanent_sign": "设置永久性标牌",
-    "has_quality_archive": "质量信息档案建立",
-}
-
-
-def file_format(month: int) -> str:
-    """xlsx in the quarter's last month, UTF-8 BOM CSV after it, GB18030 CSV in between."""
-    return {0: "xlsx", 1: "csv-utf8", 2: "csv-gb18030"}[month % 3]
 
 
 @dataclass(frozen=True)
@@ -569,43 +524,11 @@ def _forgotten_project(
     )
 
 
-def delivered_at(year: int, month: int, day: int = DELIVERY_DAY) -> dt.datetime:
-    """When a month's summary is delivered (naive Beijing time): the `day` of the next month."""
-    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return dt.datetime(next_year, next_month, day, 9, 30)
-
-
 def _xlsx_value(name: str, value: Any) -> Any:
-    """Areas are numbers in the office's workbook, not text."""
+    """Areas are numbers in the office's workbook, not text; the CSVs write text."""
     if name == "floor_area" and value != "/":
         return float(value)
     return value
-
-
-def _write(
-    path: Path,
-    fmt: str,
-    title: str,
-    rows: Sequence[Mapping[str, Any]],
-    labels: Mapping[str, str],
-) -> None:
-    if fmt == "xlsx":
-        header = [cell for _, cell in XLSX_HEADER]
-        table = [
-            [number if name == "_no" else _xlsx_value(name, row[name]) for name, _ in XLSX_HEADER]
-            for number, row in enumerate(rows, start=1)
-        ]
-        write_table_xlsx(path, "竣工验收", title, header, table)
-        return
-    names = list(labels)
-    if fmt == "csv-gb18030":
-        heads = ["序号", *(OLD_SYSTEM_HEADERS.get(n, labels[n]) for n in names)]
-        encoding = "gb18030"
-    else:
-        heads = ["序号", *(labels[n] for n in names)]
-        encoding = "utf-8-sig"
-    table = [[number, *(row[n] for n in names)] for number, row in enumerate(rows, start=1)]
-    write_csv(path, heads, table, encoding)
 
 
 def generate_construction_acceptance(
@@ -620,7 +543,9 @@ def generate_construction_acceptance(
     A year's files are the same whichever other years are generated."""
     check_arguments(scale, error_rate)
     contract = load_contract(FEED)
-    labels = {column.name: column.label for column in contract.columns}
+    layouts = feed_layouts(FEED)
+    delivery = layouts.delivery
+    assert delivery is not None
     landing = Path(out_dir) / contract.landing_dir
     counties = load_seed("ref_counties")
     firms = _firms(EnterpriseRegistry(seed), counties, scale)
@@ -649,10 +574,11 @@ def generate_construction_acceptance(
             )
             if not entries:
                 continue
-            fmt = file_format(month)
+            layout = layouts.of_month(month)
+            xlsx = layout.fmt == "xlsx"
             rng = rng_for(seed, FEED, "rows", year, month)
-            style = FLAG_STYLES[0] if fmt == "xlsx" else rng.choice(FLAG_STYLES)
-            clean = [_row(rng, p, a, style, fmt == "xlsx") for p, a in entries]
+            style = FLAG_STYLES[0] if xlsx else rng.choice(FLAG_STYLES)
+            clean = [_row(rng, p, a, style, xlsx) for p, a in entries]
             # Errors draw from their own generator: the clean content is the same at any rate.
             error_rng = rng_for(seed, FEED, "errors", year, month)
             delivered = []
@@ -663,20 +589,22 @@ def generate_construction_acceptance(
                     _inject_error(error_rng, kind, row, attempt)
                     out.errors[kind] += 1
                 delivered.append(row)
-            folder = landing / f"{year}-{month:02d}"
-            ext = "xlsx" if fmt == "xlsx" else "csv"
-            stem = f"廊坊市{year}年{month}月建设工程竣工验收汇总表"
-            title = f"廊坊市{year}年{month}月建设工程竣工验收情况汇总表"
-            path = folder / f"{stem}.{ext}"
-            _write(path, fmt, title, delivered, labels)
-            out.add(path, len(delivered), delivered_at(year, month))
+            corrected = None
             if month == corrected_month:
                 fix = rng_for(seed, FEED, "correction", year, month)
                 forgotten = _forgotten_project(fix, firms, counties, year, month)
-                extra = _row(fix, forgotten, forgotten.attempts[0], style, fmt == "xlsx")
+                extra = _row(fix, forgotten, forgotten.attempts[0], style, xlsx)
                 corrected = _correct(fix, clean, extra, style)
-                fixed_path = folder / f"{stem}_更正.{ext}"
-                _write(fixed_path, fmt, title + "（更正）", corrected, labels)
-                out.add(fixed_path, len(corrected), delivered_at(year, month, CORRECTION_DAY))
-                out.other["redeliveries"] += 1
+            deliver_month(
+                out,
+                delivery,
+                layout,
+                landing / f"{year}-{month:02d}" / f"廊坊市{year}年{month}月建设工程竣工验收汇总表",
+                delivered,
+                year,
+                month,
+                title=f"廊坊市{year}年{month}月建设工程竣工验收情况汇总表",
+                value=_xlsx_value if xlsx else None,
+                corrected=corrected,
+            )
     return out.summary()

@@ -35,21 +35,16 @@ from typing import Any
 
 from orchestration.ingest.delivery import FIRST_MONTH
 from orchestration.reference import load_seed
-from orchestration.xlsx_files import write_atomically
 from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
     rng_for,
     working_days,
-    write_csv,
 )
-from sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.delivery import deliver_month, feed_layouts
 
 FEED = "surface_water"
-DELIVERY_DAY = 8
-CORRECTION_DAY = 20
-REPEAT_DAY = 25
 BOUNDARY_SAMPLES_PER_MONTH = 3  # 出入境 sections at scale 1
 
 ERROR_KINDS = (
@@ -105,53 +100,7 @@ def _profiles() -> dict[str, Profile]:
 
 DRY_YEARS = {("YDH-CJ", 2015)}  # 东沽港 断流 all year (sample)
 
-# Three export layouts: the station's workbook (title, two-row header, the class it judged),
-# the new system's CSV (codes, English-style headers), the old system's (section names). The
-# workbook's single columns outnumber its factor sub-columns, so its top header row is found.
-XLSX_HEADER: tuple[tuple[str, HeaderCell], ...] = (
-    ("_no", ("序号", None)),
-    ("river", ("河流", None)),
-    ("section_code", ("断面编码", None)),
-    ("section_name", ("断面名称", None)),
-    ("sampled_on", ("采样日期", None)),
-    ("water_temp", ("水温(℃)", None)),
-    ("dissolved_oxygen", ("监测结果(mg/L)", "溶解氧")),
-    ("codmn", ("监测结果(mg/L)", "高锰酸盐指数")),
-    ("cod", ("监测结果(mg/L)", "化学需氧量")),
-    ("bod5", ("监测结果(mg/L)", "五日生化需氧量")),
-    ("nh3n", ("监测结果(mg/L)", "氨氮")),
-    ("tp", ("监测结果(mg/L)", "总磷")),
-    ("delivered_class", ("水质类别", None)),
-    ("remarks", ("备注", None)),
-)
-CODE_HEADERS = (
-    ("section_code", "断面编码"),
-    ("sampled_on", "采样日期"),
-    ("water_temp", "水温"),
-    ("dissolved_oxygen", "DO"),
-    ("codmn", "CODMn"),
-    ("cod", "CODcr"),
-    ("bod5", "BOD5"),
-    ("nh3n", "NH3-N"),
-    ("tp", "TP"),
-)
-OLD_HEADERS = (
-    ("section_name", "监测断面"),
-    ("river", "所在河流"),
-    ("sampled_on", "监测日期"),
-    ("dissolved_oxygen", "溶解氧"),
-    ("codmn", "高锰酸盐指数"),
-    ("cod", "化学需氧量"),
-    ("nh3n", "氨氮"),
-    ("tp", "总磷"),
-    ("remarks", "备注"),
-)
 ROMAN = ("Ⅰ类", "Ⅱ类", "Ⅲ类", "Ⅳ类", "Ⅴ类", "劣Ⅴ类")
-
-
-def file_format(month: int) -> str:
-    """xlsx, UTF-8 CSV, UTF-8 BOM CSV and GB18030 CSV in turn, by month."""
-    return ("xlsx", "csv-utf8", "csv-bom", "csv-gb18030")[month % 4]
 
 
 @dataclass(frozen=True)
@@ -288,12 +237,6 @@ def _forgotten_sample(rng: random.Random, samples: Sequence[Sample]) -> Sample:
     return _sample(rng, base.section, _profiles()[base.section["section_code"]], day)
 
 
-def delivered_at(year: int, month: int, day: int = DELIVERY_DAY) -> dt.datetime:
-    """When a month's results are delivered (naive Beijing time): `day` of the next month."""
-    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return dt.datetime(next_year, next_month, day, 10, 0)
-
-
 def _xlsx_value(name: str, value: Any) -> Any:
     """Numbers are numbers in the station's workbook; 未检出 and dates stay as typed."""
     if name == "sampled_on":
@@ -302,21 +245,6 @@ def _xlsx_value(name: str, value: Any) -> Any:
         return float(value)
     except ValueError:
         return value
-
-
-def _write(path: Path, fmt: str, title: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    if fmt == "xlsx":
-        header = [cell for _, cell in XLSX_HEADER]
-        table = [
-            [number if name == "_no" else _xlsx_value(name, row[name]) for name, _ in XLSX_HEADER]
-            for number, row in enumerate(rows, start=1)
-        ]
-        write_table_xlsx(path, "地表水监测", title, header, table)
-        return
-    columns = OLD_HEADERS if fmt == "csv-gb18030" else CODE_HEADERS
-    encoding = {"csv-utf8": "utf-8", "csv-bom": "utf-8-sig", "csv-gb18030": "gb18030"}[fmt]
-    table = [[row[name] for name, _ in columns] for row in rows]
-    write_csv(path, [head for _, head in columns], table, encoding)
 
 
 def generate_surface_water(
@@ -336,13 +264,16 @@ def generate_surface_water(
     if wanted and wanted[0] - 1 >= FIRST_MONTH.year:
         wanted.insert(0, wanted[0] - 1)  # the prior-year baseline
 
+    layouts = feed_layouts(FEED)
+    delivery = layouts.delivery
+    assert delivery is not None
     out = Deliveries(ERROR_KINDS, ("redeliveries", "repeated_deliveries"))
     for year in wanted:
         pick = rng_for(seed, FEED, "redelivery", year)
         corrected_month, repeated_month = pick.sample(range(1, 13), 2)
         for month in range(1, 13):
             samples = _samples_of_month(seed, year, month, scale, sections)
-            fmt = file_format(month)
+            layout = layouts.of_month(month)
             rng = rng_for(seed, FEED, "rows", year, month)
             clean = [_row(rng, sample, limits) for sample in samples]
             # Errors draw from their own generator: the clean content is the same at any rate.
@@ -359,13 +290,7 @@ def generate_surface_water(
                         _inject_error(error_rng, kind, row, sample.on)
                     out.errors[kind] += 1
                 delivered.append(row)
-            folder = landing / f"{year}-{month:02d}"
-            ext = "xlsx" if fmt == "xlsx" else "csv"
-            stem = f"廊坊市{year}年{month}月地表水监测断面水质月报"
-            title = f"廊坊市{year}年{month}月地表水监测断面水质监测结果"
-            path = folder / f"{stem}.{ext}"
-            _write(path, fmt, title, delivered)
-            out.add(path, len(delivered), delivered_at(year, month))
+            corrected = None
             if month == corrected_month and len(clean) >= 3:
                 fix = rng_for(seed, FEED, "correction", year, month)
                 corrected = [dict(row) for row in clean]
@@ -375,13 +300,17 @@ def generate_surface_water(
                 corrected.pop(fix.randrange(len(corrected)))  # a sample withdrawn (采样不规范)
                 extra = _forgotten_sample(fix, samples)
                 corrected.append({**_row(fix, extra, limits), "remarks": "补测"})
-                fixed_path = folder / f"{stem}_更正.{ext}"
-                _write(fixed_path, fmt, title + "（更正）", corrected)
-                out.add(fixed_path, len(corrected), delivered_at(year, month, CORRECTION_DAY))
-                out.other["redeliveries"] += 1
-            if month == repeated_month:
-                again = folder / f"{stem}_重发.{ext}"
-                write_atomically(again, path.read_bytes())
-                out.add(again, len(delivered), delivered_at(year, month, REPEAT_DAY))
-                out.other["repeated_deliveries"] += 1
+            deliver_month(
+                out,
+                delivery,
+                layout,
+                landing / f"{year}-{month:02d}" / f"廊坊市{year}年{month}月地表水监测断面水质月报",
+                delivered,
+                year,
+                month,
+                title=f"廊坊市{year}年{month}月地表水监测断面水质监测结果",
+                value=_xlsx_value if layout.fmt == "xlsx" else None,
+                corrected=corrected,
+                repeated=month == repeated_month,
+            )
     return out.summary()
