@@ -2,16 +2,17 @@
 raw/spot_checks/<stream>/<YYYY-MM>/.
 
 Streams, counties and categories come from the dbt seeds; the landing folder from
-`orchestration/feeds/spot_checks.yaml`. Each stream's publisher writes its table its own way
-(Publisher): its own header names (synonyms the contract accepts), columns it leaves out
-(the stream, when the folder names it), its spelling of verdicts and of empty cells, CSV in
-UTF-8, UTF-8 with BOM or GB18030, or xlsx with a title row and, for 农产品监测, a two-row
-header (行政区划 → 市 | 县区). The catalogue in that file only adds flavour (products, specifications,
-failing test items) keyed by category code, with a generic fallback so a new category in the
-seed still generates. Each file's modification time is the simulated delivery time of its
-month's results (the 5th of the next month, 09:00 Beijing time). Every year one month of
-食品安全监督抽检 is delivered again on the 25th, corrected (`…_更正`): a failed batch that
-passed its 复检, a withdrawn 无效样品 removed, a batch the first list missed added.
+`orchestration/feeds/spot_checks.yaml`; everything else the samples add is data in
+`sample_data/layouts/spot_checks.yaml`. Each stream's publisher writes its table its own way
+(Publisher): its own header names (synonyms the contract accepts), columns it leaves out (the
+stream, when the folder names it), its spelling of verdicts and of empty cells, CSV in UTF-8,
+UTF-8 with BOM or GB18030, or xlsx with a title row and, for 农产品监测, a two-row header
+(行政区划 → 市 | 县区). The catalogue only adds flavour (products, specifications, failing test
+items) keyed by category code, with a generic fallback so a new category in the seed still
+generates. Each file's modification time is the simulated delivery time of its month's
+results (the 5th of the next month, 09:00 Beijing time). Every year one month of 食品安全监督抽检
+is delivered again on the 25th, corrected (`…_更正`): a failed batch that passed its 复检, a
+withdrawn 无效样品 removed, a batch the first list missed added.
 """
 
 from __future__ import annotations
