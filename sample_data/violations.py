@@ -8,7 +8,7 @@ offers its own violations API; generators call only the functions below."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from orchestration.ingest.contract import ColumnSpec, load_contract
@@ -34,13 +34,18 @@ def problem(feed: str, name: str, value: CellValue) -> str | None:
     return parser_for(spec)(value)[1]
 
 
-def violating(feed: str, name: str, candidates: Iterable[str]) -> tuple[str, ...]:
-    """The candidates the contract refuses for the column, in order: what a mistake may type
-    (e.g. a county outside Langfang). A candidate the contract has come to accept is dropped;
-    none left is an error of the generator."""
-    kept = tuple(value for value in candidates if problem(feed, name, value) is not None)
+def violating(feed: str, names: str | Sequence[str], candidates: Iterable[str]) -> tuple[str, ...]:
+    """The candidates the contract refuses for the column (for each of several columns), in
+    order: what a mistake may type (e.g. a county outside Langfang). A candidate the contract
+    has come to accept is dropped; none left is an error of the generator."""
+    columns = [names] if isinstance(names, str) else list(names)
+    kept = tuple(
+        value
+        for value in candidates
+        if all(problem(feed, name, value) is not None for name in columns)
+    )
     if not kept:
-        raise NotAViolation(f"{feed}.{name}: the contract accepts every candidate mistake")
+        raise NotAViolation(f"{feed}.{names}: the contract accepts every candidate mistake")
     return kept
 
 
