@@ -20,6 +20,7 @@ import datetime as dt
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,8 @@ from sample_data.common import (
     rng_for,
     working_days,
 )
-from sample_data.delivery import deliver_month, feed_layouts
+from sample_data.delivery import deliver_month, feed_layouts, layouts_file
+from sample_data.violations import violating
 
 FEED = "construction_acceptance"
 # 建质〔2014〕124号 (五方责任主体项目负责人质量终身责任追究暂行办法) took effect in September 2014.
@@ -57,10 +59,6 @@ ERROR_KINDS = (
     "started_after_accepted",
     "bad_flag",
 )
-UNKNOWN_COUNTIES = ("燕郊", "北京市通州区", "廊坊市", "天津市武清区")
-UNKNOWN_TYPES = ("装饰装修", "园林绿化", "其他", "人防工程")
-UNKNOWN_VERDICTS = ("基本合格", "待复查", "暂缓验收", "见验收报告")
-BAD_FLAGS = ("待补", "部分", "补签中", "?")
 
 
 @dataclass(frozen=True)
@@ -77,115 +75,47 @@ class TypeProfile:
     reasons: tuple[str, ...]
 
 
-TYPES: tuple[TypeProfile, ...] = (
-    TypeProfile(
-        "building",
-        "JZ",
-        900,
-        (("房建", 0.4), ("房屋建筑工程", 0.4), ("建筑工程", 0.2)),
-        (14, 36),
-        0.012,
-        0.0,
-        (
-            "外墙外保温系统节能检测不符合要求",
-            "室内环境污染物浓度检测超标（甲醛）",
-            "屋面防水渗漏，需整改后复验",
-            "楼梯栏杆高度不符合规范要求",
-            "混凝土结构实体强度检测不合格",
-            "工程技术资料不全，资料与实体不符",
-        ),
-    ),
-    TypeProfile(
-        "municipal",
-        "SZ",
-        130,
-        (("市政", 0.35), ("市政基础设施工程", 0.45), ("市政工程", 0.2)),
-        (5, 14),
-        0.015,
-        0.0,
-        (
-            "沥青路面压实度不足",
-            "雨水管道闭水试验不合格",
-            "检查井井盖高差超标",
-            "工程技术资料不全",
-        ),
-    ),
-    TypeProfile(
-        "water",
-        "SL",
-        40,
-        (("水利", 0.4), ("水利工程", 0.6)),
-        (4, 16),
-        0.02,
-        0.05,
-        ("堤身填筑压实度不足", "混凝土抗压强度不满足设计要求", "闸门启闭试验不合格"),
-    ),
-    TypeProfile(
-        "transport",
-        "JT",
-        35,
-        (("交通", 0.3), ("公路工程", 0.5), ("交通工程", 0.2)),
-        (6, 20),
-        0.02,
-        0.05,
-        ("路面平整度检测不合格", "桥梁伸缩缝安装不符合要求", "交安设施不完善"),
-    ),
-)
+def _type(raw: Mapping[str, Any]) -> TypeProfile:
+    return TypeProfile(
+        code=raw["code"],
+        prefix=raw["prefix"],
+        per_year=raw["per_year"],
+        spellings=tuple(raw["spellings"].items()),
+        build_months=(raw["build_months"][0], raw["build_months"][1]),
+        refusal_rate=raw["refusal_rate"],
+        flag_shortfall=raw["flag_shortfall"],
+        reasons=tuple(raw["reasons"]),
+    )
 
-# Where building happens: the Beijing-facing counties (燕郊 in 三河, 固安, 香河, 大厂) and the
-# city districts build most; unknown or new codes get the neutral weight 1.0.
-COUNTY_WEIGHTS = {
-    "131082": 2.0,  # 三河 (燕郊)
-    "131022": 1.6,  # 固安
-    "131003": 1.4,  # 广阳
-    "131002": 1.2,  # 安次
-    "131024": 1.2,  # 香河
-    "131081": 1.0,  # 霸州
-    "131028": 0.8,  # 大厂
-    "131023": 0.7,  # 永清
-    "131026": 0.6,  # 文安
-    "131025": 0.6,  # 大城
-    "LFKFQ": 1.0,
-}
-# The city station supervises the two districts and the development zone itself.
-CITY_STATION_COUNTIES = {"131002", "131003", "LFKFQ"}
 
-_ESTATE_FIRST = "锦华金鼎御翠盛和瑞颐嘉泰恒富康怡"
-_ESTATE_SECOND = "园苑府城庭邸居湾"
-_ESTATE_FORMS = ("花园", "家园", "新城", "名邸", "国际", "")
-_ROADS = (
-    "新华路",
-    "和平路",
-    "建设大街",
-    "光明西道",
-    "银河北路",
-    "迎宾路",
-    "永兴路",
-    "金源道",
-    "爱民东道",
-    "西昌路",
-)
-_MUNICIPAL_KINDS = (
-    "道路改造工程",
-    "雨污分流管网工程",
-    "道路及配套管网工程",
-    "供热管网改造工程",
-    "桥梁工程",
-)
-_RIVERS = ("永定河", "大清河", "北运河", "潮白河", "子牙河", "龙河", "牤牛河", "中亭河")
-_HIGHWAYS = ("G112", "G106", "S272", "S378", "廊涿公路", "廊霸公路")
-# (institution, building, the county bureau that builds it)
-_PUBLIC_BUILDINGS = (
-    ("第二实验小学", "教学楼", "教育局"),
-    ("第三中学", "综合楼", "教育局"),
-    ("人民医院", "门诊楼", "卫生和计划生育局"),
-    ("中医院", "病房楼", "卫生和计划生育局"),
-    ("文化中心", "主体", "文化广电新闻出版局"),
-    ("职教中心", "实训楼", "教育局"),
-)
-
-FLAG_STYLES = (("是", "否"), ("√", "×"), ("有", "无"))
+# The catalogue (types, where building happens, names, spellings): layouts/<feed>.yaml.
+_DATA = layouts_file(FEED)
+TYPES: tuple[TypeProfile, ...] = tuple(_type(raw) for raw in _DATA["types"])
+COUNTY_WEIGHTS: Mapping[str, float] = _DATA["county_weights"]
+CITY_STATION_COUNTIES = frozenset(_DATA["city_station_counties"])
+_ESTATE_FIRST: str = _DATA["estate_first"]
+_ESTATE_SECOND: str = _DATA["estate_second"]
+_ESTATE_FORMS = tuple(_DATA["estate_forms"])
+_ROADS = tuple(_DATA["roads"])
+_MUNICIPAL_KINDS = tuple(_DATA["municipal_kinds"])
+_RIVERS = tuple(_DATA["rivers"])
+_HIGHWAYS = tuple(_DATA["highways"])
+_PUBLIC_BUILDINGS = tuple(tuple(building) for building in _DATA["public_buildings"])
+FLAG_STYLES = tuple((yes, no) for yes, no in _DATA["flag_styles"])
 FLAG_COLUMNS = ("has_commitment_letter", "has_permanent_sign", "has_quality_archive")
+
+
+@cache
+def unknown(column: str) -> tuple[str, ...]:
+    """What a mistake types in `column`, as far as the contract refuses it."""
+    key = {"county_code": "unknown_counties", "project_type": "unknown_types"}
+    return violating(FEED, column, _DATA[key.get(column, "unknown_verdicts")])
+
+
+@cache
+def bad_flags() -> tuple[str, ...]:
+    """What a mistake types in a 终身责任 column: refused in each of them."""
+    return violating(FEED, FLAG_COLUMNS, _DATA["bad_flags"])
 
 
 @dataclass(frozen=True)
@@ -454,11 +384,11 @@ def _bad_date(rng: random.Random, day: dt.date) -> str:
 def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], attempt: Attempt) -> None:
     """Exactly one contract violation per erroneous row."""
     if kind == "unknown_county":
-        row["county_code"] = rng.choice(UNKNOWN_COUNTIES)
+        row["county_code"] = rng.choice(unknown("county_code"))
     elif kind == "unknown_project_type":
-        row["project_type"] = rng.choice(UNKNOWN_TYPES)
+        row["project_type"] = rng.choice(unknown("project_type"))
     elif kind == "unknown_verdict":
-        row["verdict"] = rng.choice(UNKNOWN_VERDICTS)
+        row["verdict"] = rng.choice(unknown("verdict"))
     elif kind == "bad_date":
         row["accepted_on"] = _bad_date(rng, attempt.on)
     elif kind == "outside_period":
@@ -471,7 +401,7 @@ def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], attempt: A
     elif kind == "started_after_accepted":
         row["started_on"] = (attempt.on + dt.timedelta(days=rng.randint(30, 200))).isoformat()
     elif kind == "bad_flag":
-        row[rng.choice(FLAG_COLUMNS)] = rng.choice(BAD_FLAGS)
+        row[rng.choice(FLAG_COLUMNS)] = rng.choice(bad_flags())
     else:  # pragma: no cover - ERROR_KINDS and this function change together
         raise ValueError(kind)
 
