@@ -42,6 +42,7 @@ from sample_data.common import (
     write_csv,
 )
 from sample_data.excel_layouts import write_table_xlsx
+from sample_data.violations import below_minimum, checked, missing, violating
 
 FEED = "air_quality_daily"
 REAL_DIR = Path(__file__).with_name("realdata")
@@ -112,14 +113,16 @@ def _inject(
         if kind == "duplicate_date" and (index == 0 or index - 1 in hit):
             kind = "missing_pm25"  # the day it repeats must itself load
         row = rows[index]
+        # the mistakes the contract refuses (violations.py): empty where required, below the
+        # minimum, a decimal point lost (above the maximum), a city it does not know
         if kind == "missing_pm25":
-            row[6] = ""
+            row[6] = missing(FEED, "pm25")
         elif kind == "negative_pm25":
-            row[6] = -round(rng.uniform(1, 80), 1)
+            row[6] = below_minimum(FEED, "pm25", round(rng.uniform(1, 80), 1))
         elif kind == "impossible_pm25":
-            row[6] = round(rng.uniform(1600, 9000), 1)
+            row[6] = checked(FEED, "pm25", round(rng.uniform(1600, 9000), 1))
         elif kind == "unknown_city":
-            row[3] = rng.choice(("保定市", "Tianjin", "北京"))
+            row[3] = rng.choice(violating(FEED, "city_code", ("保定市", "Tianjin", "北京")))
         elif kind == "date_outside_slot":
             row[0] = (dt.date(year - 1, 12, 31) - dt.timedelta(days=index % 20)).isoformat()
         else:  # duplicate_date: the previous day typed again

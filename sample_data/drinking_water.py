@@ -38,6 +38,7 @@ from sample_data.common import (
     working_days,
 )
 from sample_data.delivery import deliver_month, feed_layouts
+from sample_data.violations import violating
 
 FEED = "drinking_water"
 FIRST_YEAR = 2014  # the platform's first month is 2014-01
@@ -189,7 +190,7 @@ def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], sample: Sa
     if kind == "negative_volume":
         row["volume_10k_t"] = f"-{sample.volume:.2f}"
     elif kind == "unknown_source":
-        row["source_code"] = rng.choice(UNKNOWN_SOURCES)
+        row["source_code"] = rng.choice(violating(FEED, "source_code", UNKNOWN_SOURCES))
     elif kind == "fail_without_items":
         row["verdict"], row["exceedance_items"] = "不达标", "/"
     elif kind == "pass_with_items":

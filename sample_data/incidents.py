@@ -44,6 +44,7 @@ from sample_data.incident_events import (
     scripted_incidents,
     weighted,
 )
+from sample_data.violations import violating
 
 DUE_DAY = 5  # a month's report is due by the 5th of the next month
 LATE_SHARE = 0.05  # reports that arrive a few days after the due date
@@ -337,13 +338,13 @@ def _botched(
     row = dict(cells)
     occurred = incident.occurred_on
     if kind == "unknown_county":
-        row["county_code"] = rng.choice(UNKNOWN_COUNTIES)
+        row["county_code"] = rng.choice(violating(FEED, "county_code", UNKNOWN_COUNTIES))
     elif kind == "unknown_domain":
-        row["domain_code"] = rng.choice(UNKNOWN_DOMAINS)
+        row["domain_code"] = rng.choice(violating(FEED, "domain_code", UNKNOWN_DOMAINS))
     elif kind == "unknown_type":
-        row["incident_type"] = rng.choice(UNKNOWN_TYPES)
+        row["incident_type"] = rng.choice(violating(FEED, "incident_type", UNKNOWN_TYPES))
     elif kind == "unknown_level":
-        row["level"] = rng.choice(UNKNOWN_LEVELS)
+        row["level"] = rng.choice(violating(FEED, "level", UNKNOWN_LEVELS))
     elif kind == "bad_date":
         row["occurred_on"] = rng.choice(
             (
@@ -362,7 +363,7 @@ def _botched(
     elif kind == "missing_title":
         row["title"] = ""
     elif kind == "bad_casualties":
-        row["injured"] = rng.choice(BAD_CASUALTIES)
+        row["injured"] = rng.choice(violating(FEED, "injured", BAD_CASUALTIES))
     elif kind == "food_without_setting":
         row["setting"] = ""
     elif kind == "construction_without_investigation":

@@ -43,6 +43,7 @@ from sample_data.common import (
     write_csv,
 )
 from sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.violations import violating
 
 FEED = "service_satisfaction"
 ERROR_KINDS = (
@@ -419,11 +420,11 @@ def _inject(rng: random.Random, values: dict[str, Any], wave: _Wave) -> str:
         applicable.append("start_after_end")
     kind = rng.choice(applicable)
     if kind == "unknown_sector":
-        values["sector_code"] = rng.choice(UNKNOWN_SECTORS)
+        values["sector_code"] = rng.choice(violating(FEED, "sector_code", UNKNOWN_SECTORS))
     elif kind == "unknown_county":
-        values["county_code"] = rng.choice(UNKNOWN_COUNTIES)
+        values["county_code"] = rng.choice(violating(FEED, "county_code", UNKNOWN_COUNTIES))
     elif kind == "unknown_measure":
-        values["measure"] = rng.choice(UNKNOWN_MEASURES)
+        values["measure"] = rng.choice(violating(FEED, "measure", UNKNOWN_MEASURES))
     elif kind == "missing_result":
         result = "satisfied_count" if institute.measure == "top2_share" else "satisfaction_score"
         values[result] = institute.empty

@@ -45,6 +45,7 @@ from sample_data.common import (
     rng_for,
 )
 from sample_data.delivery import deliver_month, feed_layouts, layouts_file
+from sample_data.violations import violating
 
 FEED = "sewage"
 FIRST_YEAR = 2014  # the platform's first month is 2014-01
@@ -197,7 +198,7 @@ def _inject_error(
     elif kind == "missing_volume":
         row[volume] = None
     elif kind == "unknown_plant":
-        row["plant_code"] = rng.choice(UNKNOWN_PLANTS)
+        row["plant_code"] = rng.choice(violating(FEED, "plant_code", UNKNOWN_PLANTS))
     elif kind == "missing_month":
         row["stat_month"] = rng.choice((f"{month.year}年", f"{month.year}--01", f"{month.year}"))
     elif kind == "outside_period":

@@ -43,6 +43,7 @@ from sample_data.common import (
     working_days,
 )
 from sample_data.delivery import deliver_month, feed_layouts
+from sample_data.violations import checked, violating
 
 FEED = "surface_water"
 BOUNDARY_SAMPLES_PER_MONTH = 3  # 出入境 sections at scale 1
@@ -217,9 +218,12 @@ def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], day: dt.da
         factor = rng.choice(("cod", "nh3n", "tp"))
         row[factor] = f"-{rng.uniform(0.1, 5):.{DECIMALS[factor]}f}"
     elif kind == "do_above_20":
-        row["dissolved_oxygen"] = f"{rng.uniform(25, 90):.1f}"  # a decimal point lost
+        lost_point = f"{rng.uniform(25, 90):.1f}"  # a decimal point lost: above the maximum
+        row["dissolved_oxygen"] = checked(FEED, "dissolved_oxygen", lost_point)
     elif kind == "unknown_section":
-        row["section_code"] = row["section_name"] = rng.choice(UNKNOWN_SECTIONS)
+        row["section_code"] = row["section_name"] = rng.choice(
+            violating(FEED, "section_code", UNKNOWN_SECTIONS)
+        )
     elif kind == "outside_period":
         # a sample of the month before, left in this month's report
         row["sampled_on"] = (day.replace(day=1) - dt.timedelta(days=rng.randint(1, 10))).isoformat()

@@ -38,14 +38,19 @@ def violating(feed: str, names: str | Sequence[str], candidates: Iterable[str]) 
     """The candidates the contract refuses for the column (for each of several columns), in
     order: what a mistake may type (e.g. a county outside Langfang). A candidate the contract
     has come to accept is dropped; none left is an error of the generator."""
-    columns = [names] if isinstance(names, str) else list(names)
+    columns = (names,) if isinstance(names, str) else tuple(names)
+    return _violating(feed, columns, tuple(candidates))
+
+
+@cache
+def _violating(feed: str, columns: tuple[str, ...], candidates: tuple[str, ...]) -> tuple[str, ...]:
     kept = tuple(
         value
         for value in candidates
         if all(problem(feed, name, value) is not None for name in columns)
     )
     if not kept:
-        raise NotAViolation(f"{feed}.{names}: the contract accepts every candidate mistake")
+        raise NotAViolation(f"{feed}.{columns}: the contract accepts every candidate mistake")
     return kept
 
 
