@@ -41,6 +41,7 @@ class TableLayout:
     columns: tuple[tuple[str, HeaderCell], ...]
     sheet: str = "Sheet1"
     constants: Mapping[str, Any] | None = None
+    csv_title: bool = False  # a CSV whose first line is the title, above the header
 
     @property
     def extension(self) -> str:
@@ -85,6 +86,9 @@ class TableLayout:
         header = [cell for _, cell in self.columns]
         if self.fmt == "xlsx":
             write_table_xlsx(path, self.sheet, title, header, table, subtitle=subtitle)
+        elif self.csv_title:
+            heads = [top for top, _ in header]
+            write_csv(path, [title or ""], [heads, *table], CSV_ENCODINGS[self.fmt])
         else:
             write_csv(path, [top for top, _ in header], table, CSV_ENCODINGS[self.fmt])
 
@@ -155,6 +159,7 @@ def table_layout(feed: str, fmt: str, raw: Mapping[str, Any]) -> TableLayout:
         columns=tuple(columns),
         sheet=raw.get("sheet", "Sheet1"),
         constants=raw.get("constants"),
+        csv_title=bool(raw.get("csv_title", False)),
     )
 
 
