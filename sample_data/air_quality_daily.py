@@ -41,13 +41,13 @@ from sample_data.common import (
     rng_for,
     write_csv,
 )
+from sample_data.delivery import years_with_baseline
 from sample_data.excel_layouts import write_table_xlsx
 from sample_data.violations import below_minimum, checked, missing, violating
 
 FEED = "air_quality_daily"
 REAL_DIR = Path(__file__).with_name("realdata")
 REAL_YEARS = (2014, 2015, 2016)
-FIRST_YEAR = 2014
 CITY = ("Langfang", 116.68, 39.52)
 ERROR_KINDS = (
     "missing_pm25",
@@ -203,12 +203,9 @@ def generate_air_quality_daily(
     years are generated."""
     check_arguments(scale, error_rate)
     landing = Path(out_dir) / load_contract(FEED).landing_dir
-    wanted = sorted(set(years))
-    if wanted and wanted[0] - 1 >= FIRST_YEAR:
-        wanted.insert(0, wanted[0] - 1)  # the prior-year baseline
     out = Deliveries(ERROR_KINDS, ("redeliveries", "duplicate_deliveries"))
     current: Path | None = None
-    for year in wanted:
+    for year in years_with_baseline(years):
         folder = landing / str(year)
         deliver = _deliver_real if year in REAL_YEARS else _deliver_synthetic
         current = deliver(year, folder, seed, error_rate, out)

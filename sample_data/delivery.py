@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from orchestration.ingest.contract import load_contract
+from orchestration.ingest.delivery import FIRST_MONTH
 from orchestration.xlsx_files import write_atomically
 from sample_data.common import Deliveries, write_csv
 from sample_data.excel_layouts import HeaderCell, write_table_xlsx
@@ -194,6 +195,15 @@ def feed_layouts(feed: str) -> FeedLayouts:
             fmt: table_layout(feed, fmt, spec) for fmt, spec in (raw.get("layouts") or {}).items()
         },
     )
+
+
+def years_with_baseline(years: Sequence[int]) -> list[int]:
+    """The requested years and the year before the first (the prior-year baseline a
+    comparison needs), not before the platform's first month (2014-01)."""
+    wanted = sorted(set(years))
+    if wanted and wanted[0] - 1 >= FIRST_MONTH.year:
+        wanted.insert(0, wanted[0] - 1)
+    return wanted
 
 
 def deliver(

@@ -37,11 +37,10 @@ from sample_data.common import (
     rng_for,
     working_days,
 )
-from sample_data.delivery import deliver_month, feed_layouts
+from sample_data.delivery import deliver_month, feed_layouts, years_with_baseline
 from sample_data.violations import violating
 
 FEED = "drinking_water"
-FIRST_YEAR = 2014  # the platform's first month is 2014-01
 BASE_YEAR = 2015
 GROWTH_PER_YEAR = 0.03
 # Supply peaks in July/August (irrigation-free city use: heat, showers, greening).
@@ -96,14 +95,6 @@ class Sample:
     @property
     def failed_items(self) -> list[str]:
         return [k for k, v in self.concentrations.items() if v > LIMITS[k]]
-
-
-def file_years(years: Sequence[int]) -> list[int]:
-    """The requested years and the prior-year baseline before the first (not before 2014)."""
-    wanted = set(years)
-    if min(wanted) - 1 >= FIRST_YEAR:
-        wanted.add(min(wanted) - 1)
-    return sorted(wanted)
 
 
 def _active(source: Mapping[str, str], year: int, month: int) -> bool:
@@ -248,7 +239,7 @@ def generate_drinking_water(
     delivery = layouts.delivery
     assert delivery is not None
     out = Deliveries(ERROR_KINDS, ("redeliveries", "duplicate_deliveries"))
-    for year in file_years(years):
+    for year in years_with_baseline(years):
         pick = rng_for(seed, FEED, "redelivery", year)
         corrected_month, duplicated_month = pick.sample(range(1, 13), 2)
         for month in range(1, 13):

@@ -44,11 +44,10 @@ from sample_data.common import (
     date_variant,
     rng_for,
 )
-from sample_data.delivery import deliver_month, feed_layouts, layouts_file
+from sample_data.delivery import deliver_month, feed_layouts, layouts_file, years_with_baseline
 from sample_data.violations import violating
 
 FEED = "sewage"
-FIRST_YEAR = 2014  # the platform's first month is 2014-01
 BASE_YEAR = 2015
 URBAN_TREATED_PER_DAY = 22.0  # 万吨/日 treated by the 市区 plants in the base year
 GROWTH_PER_YEAR = 0.03
@@ -254,14 +253,6 @@ def _corrected(
     return [*rows[:-1], dict(left_out), total]
 
 
-def years_written(years: Sequence[int]) -> list[int]:
-    """The requested years and the prior-year baseline (not before FIRST_YEAR)."""
-    wanted = set(years)
-    if wanted and min(wanted) - 1 >= FIRST_YEAR:
-        wanted.add(min(wanted) - 1)
-    return sorted(wanted)
-
-
 def generate_sewage(
     out_dir: Path,
     years: Sequence[int],
@@ -280,7 +271,7 @@ def generate_sewage(
     delivery = layouts.delivery
     assert delivery is not None
     out = Deliveries(ERROR_KINDS, ("redeliveries", "repeated_deliveries"))
-    for year in years_written(years):
+    for year in years_with_baseline(years):
         pick = rng_for(seed, FEED, "redelivery", year)
         corrected_month, repeated_month = pick.sample(range(1, 13), 2)
         county_rows = [i for i, p in enumerate(plants) if not _urban(p)]

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestration.ingest.delivery import FIRST_MONTH
 from orchestration.reference import load_seed
 from sample_data.common import (
     Deliveries,
@@ -42,7 +41,7 @@ from sample_data.common import (
     rng_for,
     working_days,
 )
-from sample_data.delivery import deliver_month, feed_layouts
+from sample_data.delivery import deliver_month, feed_layouts, years_with_baseline
 from sample_data.violations import checked, violating
 
 FEED = "surface_water"
@@ -264,15 +263,12 @@ def generate_surface_water(
     sections = load_seed("ref_surface_water_sections")
     limits = load_seed("ref_gb3838_limits")
     landing = Path(out_dir) / FEED
-    wanted = sorted(set(years))
-    if wanted and wanted[0] - 1 >= FIRST_MONTH.year:
-        wanted.insert(0, wanted[0] - 1)  # the prior-year baseline
 
     layouts = feed_layouts(FEED)
     delivery = layouts.delivery
     assert delivery is not None
     out = Deliveries(ERROR_KINDS, ("redeliveries", "repeated_deliveries"))
-    for year in wanted:
+    for year in years_with_baseline(years):
         pick = rng_for(seed, FEED, "redelivery", year)
         corrected_month, repeated_month = pick.sample(range(1, 13), 2)
         for month in range(1, 13):
