@@ -137,10 +137,11 @@ def _write(path: Path, layout: TableLayout, rows: Sequence[Row], title: str) -> 
     """Rows (date, year, doy, city, long, lat, pm2.5) in the layout's columns; the workbook
     types the dates."""
     keyed = [dict(zip(layout.names, row, strict=True)) for row in rows]
-    value = (
-        (lambda name, v: _as_date(v) if name == "obs_date" else v) if layout.fmt == "xlsx" else None
-    )
-    layout.write(path, keyed, title=title, value=value)
+    layout.write(path, keyed, title=title, value=_xlsx_cell if layout.fmt == "xlsx" else None)
+
+
+def _xlsx_cell(name: str, value: object) -> object:
+    return _as_date(value) if name == "obs_date" else value
 
 
 def _as_date(value: object) -> object:
