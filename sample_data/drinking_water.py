@@ -37,7 +37,7 @@ from sample_data.common import (
     rng_for,
     working_days,
 )
-from sample_data.delivery import deliver_month, feed_layouts, years_with_baseline
+from sample_data.delivery import deliver_month, feed_layouts, layouts_file, years_with_baseline
 from sample_data.violations import violating
 
 FEED = "drinking_water"
@@ -45,9 +45,6 @@ BASE_YEAR = 2015
 GROWTH_PER_YEAR = 0.03
 # Supply peaks in July/August (irrigation-free city use: heat, showers, greening).
 MONTH_WEIGHTS = (0.9, 0.86, 0.93, 0.97, 1.04, 1.12, 1.18, 1.16, 1.05, 0.98, 0.92, 0.9)
-# GB/T 14848 and GB 3838 Ⅲ类 limits of the items the sample files carry (mg/L).
-LIMITS = {"fluoride_mg_l": 1.0, "manganese_mg_l": 0.1, "nitrate_n_mg_l": 20.0}
-ITEM_NAMES = {"fluoride_mg_l": "氟化物", "manganese_mg_l": "锰", "nitrate_n_mg_l": "硝酸盐氮"}
 
 ERROR_KINDS = (
     "negative_volume",
@@ -57,7 +54,6 @@ ERROR_KINDS = (
     "outside_period",
     "duplicate_key",
 )
-UNKNOWN_SOURCES = ("燕郊地下水水源地", "廊坊市第九水厂", "DW131099G01", "胜芳水源地")
 
 
 @dataclass(frozen=True)
@@ -70,19 +66,13 @@ class Profile:
     fail_share: float
 
 
-PROFILES = {
-    "DW131000G01": Profile(520.0, "manganese_mg_l", 0.02),
-    "DW131000S01": Profile(150.0, "manganese_mg_l", 0.0),
-    "DW131082G01": Profile(95.0, "fluoride_mg_l", 0.0),
-    "DW131081G01": Profile(62.0, "manganese_mg_l", 0.08),
-    "DW131022G01": Profile(46.0, "fluoride_mg_l", 0.0),
-    "DW131023G01": Profile(24.0, "fluoride_mg_l", 0.0),
-    "DW131024G01": Profile(44.0, "fluoride_mg_l", 0.0),
-    "DW131025G01": Profile(26.0, "fluoride_mg_l", 0.08),
-    "DW131026G01": Profile(31.0, "fluoride_mg_l", 0.12),
-    "DW131028G01": Profile(21.0, "fluoride_mg_l", 0.0),
-}
-DEFAULT_PROFILE = Profile(30.0, "fluoride_mg_l", 0.0)  # a source added to the seed later
+# The catalogue (profiles, limits, mistakes): layouts/drinking_water.yaml.
+_DATA = layouts_file(FEED)
+LIMITS: Mapping[str, float] = _DATA["limits"]
+ITEM_NAMES: Mapping[str, str] = _DATA["item_names"]
+UNKNOWN_SOURCES = tuple(_DATA["unknown_sources"])
+PROFILES = {code: Profile(**raw) for code, raw in _DATA["profiles"].items() if code != "default"}
+DEFAULT_PROFILE = Profile(**_DATA["profiles"]["default"])  # a source added to the seed later
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from sample_data.common import (
     rng_for,
     working_days,
 )
-from sample_data.delivery import deliver_month, feed_layouts, years_with_baseline
+from sample_data.delivery import deliver_month, feed_layouts, layouts_file, years_with_baseline
 from sample_data.violations import checked, violating
 
 FEED = "surface_water"
@@ -55,11 +56,7 @@ ERROR_KINDS = (
     "outside_period",
     "duplicate_key",
 )
-UNKNOWN_SECTIONS = ("王庄桥", "BYH-XX", "北京榆林庄", "天津老米店")
 FACTORS = ("cod", "nh3n", "tp", "codmn", "bod5")
-# detection limits of the usual national methods (mg/L; seed ref_gb3838_limits)
-DETECTION_LIMITS = {"cod": 4.0, "nh3n": 0.025, "tp": 0.01, "codmn": 0.5, "bod5": 0.5}
-DECIMALS = {"cod": 1, "nh3n": 3, "tp": 3, "codmn": 1, "bod5": 1, "dissolved_oxygen": 2}
 
 
 @dataclass(frozen=True)
@@ -78,27 +75,32 @@ class Profile:
         return self.by_year.get(year, self.by_year[max(self.by_year)])
 
 
+def _profile(raw: Mapping[str, Any]) -> Profile:
+    return Profile(
+        cod=raw["cod"],
+        nh3n=raw["nh3n"],
+        tp=raw["tp"],
+        codmn=raw["codmn"],
+        do_saturation=raw["do_saturation"],
+        by_year=raw["by_year"],
+        wet_months=tuple(raw.get("wet_months") or ()),
+    )
+
+
+# The catalogue (profiles, limits, decimals, mistakes): layouts/surface_water.yaml.
+_DATA = layouts_file(FEED)
+DETECTION_LIMITS: Mapping[str, float] = _DATA["detection_limits"]
+DECIMALS: Mapping[str, int] = _DATA["decimals"]
+UNKNOWN_SECTIONS = tuple(_DATA["unknown_sections"])
+
+
+@cache
 def _profiles() -> dict[str, Profile]:
-    """Sample profiles: inbound sections carry what Beijing / Baoding send, outbound ones what
-    Langfang passes on to Tianjin."""
-    flood = (6, 7, 8, 9)
-    return {
-        "BYH-RJ": Profile(48, 9.0, 0.9, 12, 0.55, {2014: 1.05, 2015: 1.0, 2016: 0.85}),
-        "BYH-CJ": Profile(41, 7.5, 0.75, 10.5, 0.6, {2014: 1.05, 2015: 1.0, 2016: 0.85}),
-        "CBH-RJ": Profile(32, 2.6, 0.45, 8, 0.75, {2014: 1.0, 2015: 1.0, 2016: 0.9}),
-        "CBH-CJ": Profile(35, 3.0, 0.5, 8.5, 0.7, {2014: 1.0, 2015: 1.0, 2016: 0.55}),
-        "JH-RJ": Profile(22, 0.9, 0.15, 5, 0.9, {2014: 1.0, 2015: 1.0, 2016: 0.95}),
-        "JH-CJ": Profile(16, 0.6, 0.1, 4, 0.92, {2014: 1.0, 2015: 1.0, 2016: 0.95}),
-        "YDH-RJ": Profile(30, 1.6, 0.3, 7, 0.85, {2014: 1.0, 2015: 1.0, 2016: 0.9}, flood),
-        "YDH-CJ": Profile(24, 1.2, 0.22, 6, 0.85, {2014: 1.0, 2015: 1.0, 2016: 0.9}, (7, 8)),
-        "DQH-RJ": Profile(38, 3.5, 0.5, 9, 0.7, {2014: 1.0, 2015: 1.0, 2016: 0.9}),
-        "DQH-CJ": Profile(36, 3.4, 0.48, 9, 0.7, {2014: 1.15, 2015: 0.85, 2016: 0.8}),
-        "FH-JN": Profile(45, 6.0, 0.7, 11, 0.6, {2014: 1.0, 2015: 1.0, 2016: 0.9}),
-        "LHH-JN": Profile(18, 0.08, 0.06, 5, 0.95, {2014: 1.0, 2015: 1.0, 2016: 0.95}),
-    }
+    """Sample profiles by section code."""
+    return {code: _profile(raw) for code, raw in _DATA["profiles"].items()}
 
 
-DRY_YEARS = {("YDH-CJ", 2015)}  # 东沽港 断流 all year (sample)
+DRY_YEARS = {(code, year) for code, year in _DATA["dry_years"]}
 
 ROMAN = ("Ⅰ类", "Ⅱ类", "Ⅲ类", "Ⅳ类", "Ⅴ类", "劣Ⅴ类")
 
