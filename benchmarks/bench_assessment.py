@@ -23,9 +23,12 @@ from pathlib import Path
 import duckdb
 
 from orchestration import settings
-from orchestration.sample_data.__main__ import parse_years
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the sample generators are not installed with the package
+
+from sample_data.__main__ import parse_years  # noqa: E402
+
 BIN = Path(sys.executable).parent
 
 # One in-process run; prints its wall seconds (the code location's import excluded).
@@ -93,7 +96,7 @@ def main() -> None:
         figures: dict[str, object] = {"years": args.years, "scale": args.scale}
 
         figures["generate_s"], _ = _run(
-            [str(BIN / "python"), "-m", "orchestration.sample_data", "--years", args.years,
+            [str(BIN / "python"), "-m", "sample_data", "--years", args.years,
              "--scale", str(args.scale), "--out", str(workdir / "raw")],
             env,
         )  # fmt: skip

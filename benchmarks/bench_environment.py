@@ -72,7 +72,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lq-bench-environment-") as tmp:
         work = Path(tmp)
         env = {**os.environ, **settings.environment_for(work)}
-        generate = [PYTHON, "-m", "orchestration.sample_data", "--feeds"]
+        generate = [PYTHON, "-m", "sample_data", "--feeds"]
         generate += [",".join(ENVIRONMENTAL_FEEDS), "--years", args.years]
         generate += ["--scale", str(args.scale), "--error-rate", str(args.error_rate)]
         _, generate_s = _child([*generate, "--out", str(work / "raw")], env)

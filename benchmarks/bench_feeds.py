@@ -61,7 +61,7 @@ def bench_feed(feed: str, years: str, scale: float, error_rate: float) -> dict[s
         generate = [
             PYTHON,
             "-m",
-            "orchestration.sample_data",
+            "sample_data",
             "--feeds",
             feed,
             "--years",

@@ -188,7 +188,7 @@ def main() -> None:
     raw = work / "raw"
     if args.generate:
         subprocess.run(
-            [sys.executable, "-m", "orchestration.sample_data", "--years", args.generate],
+            [sys.executable, "-m", "sample_data", "--years", args.generate],
             cwd=ROOT,
             env=env,
             check=True,

@@ -124,7 +124,7 @@ def main() -> None:
             raw = Path(scratch) / "raw"
             subprocess.run(
                 [
-                    *(sys.executable, "-m", "orchestration.sample_data", "--out", str(raw)),
+                    *(sys.executable, "-m", "sample_data", "--out", str(raw)),
                     *("--years", args.generate, "--scale", args.scale),
                 ],
                 cwd=ROOT,

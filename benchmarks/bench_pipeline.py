@@ -62,7 +62,7 @@ def bench_scale(years: str, scale: float) -> dict[str, object]:
                 [
                     str(BIN / "python"),
                     "-m",
-                    "orchestration.sample_data",
+                    "sample_data",
                     "--years",
                     years,
                     "--scale",

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the sample generators are not installed with the package
 
 
 def _peak_mib() -> float:
@@ -38,7 +39,7 @@ def step_templates(workdir: Path, years: list[int]) -> dict[str, object]:
 
 
 def step_generate(workdir: Path, years: list[int]) -> dict[str, object]:
-    from orchestration.sample_data.submissions import generate_submissions
+    from sample_data.submissions import generate_submissions
 
     started = time.perf_counter()
     summary = generate_submissions(workdir / "raw", years, error_rate=0.02)
@@ -156,7 +157,7 @@ def _child(step: str, workdir: Path, years: list[int], sample: int) -> dict[str,
 
 
 def main() -> None:
-    from orchestration.sample_data.__main__ import parse_years
+    from sample_data.__main__ import parse_years
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--years", default="2015-2020", help="years of workbooks to ingest")

@@ -10,7 +10,7 @@ python -c "import orchestration.dbt_project" &
 parsing=$!
 if [[ -z "$(find raw -type f ! -name README.md -print -quit)" ]]; then
   echo "raw/ is empty: generating sample data (2015-2016) ..."
-  python -m orchestration.sample_data --years 2015-2016
+  python -m sample_data --years 2015-2016
 fi
 wait "$parsing"
 

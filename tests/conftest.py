@@ -29,8 +29,8 @@ os.environ["LQ_SETTLE_SECONDS"] = "0"  # generated files are complete when writt
 from dagster import DagsterInstance, ExecuteInProcessResult  # noqa: E402
 
 from orchestration import settings  # noqa: E402
-from orchestration.sample_data.__main__ import GENERATORS  # noqa: E402
-from orchestration.sample_data.common import GenerationSummary  # noqa: E402
+from sample_data.__main__ import GENERATORS  # noqa: E402
+from sample_data.common import GenerationSummary  # noqa: E402
 
 SAMPLE_YEARS = (2015, 2016)
 SAMPLE_SCALE = 0.25

@@ -27,8 +27,8 @@ from orchestration import settings
 from orchestration.ingest.contract import feed_names, load_contract
 from orchestration.ingest.landing import LOCAL_TIME
 from orchestration.ingest.loader import FileReport, ensure_tables, ingest_landed
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
 from orchestration.submissions.store import ensure_submission_tables
+from sample_data.excel_layouts import HeaderCell, write_table_xlsx
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 

@@ -23,10 +23,10 @@ import pytest
 
 from orchestration.ingest.contract import load_contract
 from orchestration.ingest.landing import LOCAL_TIME
-from orchestration.sample_data.air_quality_hourly import generate_air_quality_hourly
-from orchestration.sample_data.complaints import generate_complaints
-from orchestration.sample_data.special_equipment import generate_special_equipment
-from orchestration.sample_data.spot_checks import generate_spot_checks
+from sample_data.air_quality_hourly import generate_air_quality_hourly
+from sample_data.complaints import generate_complaints
+from sample_data.special_equipment import generate_special_equipment
+from sample_data.spot_checks import generate_spot_checks
 from tests.feed_helpers import FeedWarehouse, run_dbt, stamp
 
 # End to end (several pipeline runs or processes): `scripts/test.sh --all` and CI.

@@ -3,7 +3,7 @@ contract, the real SpTe2M files through the real loader and dbt, HJ 663 annual v
 双控 verdict, the GX suite, the shared pipeline and the generator.
 
 Fixture files are written here by hand (never with the generator), except the real files,
-which are the shipped copies in orchestration/sample_data/realdata, checked by hash."""
+which are the copies in sample_data/realdata, checked by hash."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from orchestration.quality.gx_validation import (
     validate_dataframe,
     validate_duckdb_table,
 )
-from orchestration.sample_data.air_quality_daily import generate_air_quality_daily
+from sample_data.air_quality_daily import generate_air_quality_daily
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed, stamp
 
@@ -41,7 +41,7 @@ FEED = "air_quality_daily"
 STAGED = "staging.stg_raw__air_quality_daily"
 SUITE = Path(__file__).parents[1] / "expectations" / "stg_raw__air_quality_daily.json"
 CONTRACT_FILE = settings.FEEDS_DIR / "air_quality_daily.yaml"
-REAL_DIR = Path(__file__).parents[1] / "orchestration" / "sample_data" / "realdata"
+REAL_DIR = Path(__file__).parents[1] / "sample_data" / "realdata"
 REAL_SHA256 = {
     2014: "135fb74f8630949fb2ca76240894dfadac9f1aac58fab0e26865a54fa7de4526",
     2015: "afb9f1b3707da85e4a3b619a1bc07bc88ea6102d5d44166a3fb5bf48926bff5f",

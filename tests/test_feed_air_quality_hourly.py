@@ -30,8 +30,8 @@ from orchestration.quality.gx_validation import (
     validate_dataframe,
     validate_duckdb_table,
 )
-from orchestration.sample_data.air_quality_hourly import generate_air_quality_hourly
 from orchestration.settings import EXPECTATIONS_DIR, FEEDS_DIR
+from sample_data.air_quality_hourly import generate_air_quality_hourly
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed
 
@@ -760,7 +760,7 @@ def test_generator_at_error_rate_zero_loads_every_record(clean_2015, tmp_path: P
 
 def test_generator_follows_the_real_daily_pm25_series(clean_2015) -> None:
     raw, _ = clean_2015
-    real_path = Path(__file__).parents[1] / "orchestration/sample_data/realdata"
+    real_path = Path(__file__).parents[1] / "sample_data/realdata"
     with (real_path / "langfang_pm25_daily_2015_SpTe2M.csv").open(encoding="utf-8") as f:
         real = [float(r["PM2.5"]) for r in csv.DictReader(f)]
     means = []

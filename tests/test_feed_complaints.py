@@ -28,8 +28,8 @@ from orchestration.quality.gx_validation import (
     validate_duckdb_table,
 )
 from orchestration.reference import load_seed
-from orchestration.sample_data.complaints import generate_complaints
 from orchestration.settings import EXPECTATIONS_DIR
+from sample_data.complaints import generate_complaints
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse
 

@@ -32,8 +32,8 @@ from orchestration.quality.gx_validation import (
     validate_duckdb_table,
 )
 from orchestration.reference import load_seed
-from orchestration.sample_data.drinking_water import generate_drinking_water
 from orchestration.settings import EXPECTATIONS_DIR, FEEDS_DIR
+from sample_data.drinking_water import generate_drinking_water
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed, injected_kinds, stamp
 

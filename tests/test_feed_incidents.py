@@ -30,8 +30,8 @@ from orchestration.quality.gx_validation import (
     validate_duckdb_table,
 )
 from orchestration.reference import load_seed
-from orchestration.sample_data.incidents import ERROR_KINDS, generate_incidents
 from orchestration.settings import EXPECTATIONS_DIR
+from sample_data.incidents import ERROR_KINDS, generate_incidents
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse
 

@@ -25,8 +25,8 @@ from orchestration.quality.gx_validation import (
     validate_duckdb_table,
 )
 from orchestration.reference import load_seed
-from orchestration.sample_data.service_satisfaction import generate_service_satisfaction
 from orchestration.settings import EXPECTATIONS_DIR, FEEDS_DIR
+from sample_data.service_satisfaction import generate_service_satisfaction
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse
 

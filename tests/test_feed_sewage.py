@@ -23,8 +23,8 @@ from orchestration.quality.gx_validation import (
     validate_duckdb_table,
 )
 from orchestration.reference import load_seed
-from orchestration.sample_data.sewage import generate_sewage
 from orchestration.settings import EXPECTATIONS_DIR
+from sample_data.sewage import generate_sewage
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed, injected_kinds
 

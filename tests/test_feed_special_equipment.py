@@ -27,8 +27,8 @@ from orchestration.quality.gx_validation import (
     validate_duckdb_table,
 )
 from orchestration.reference import load_seed
-from orchestration.sample_data.special_equipment import generate_special_equipment
 from orchestration.settings import EXPECTATIONS_DIR
+from sample_data.special_equipment import generate_special_equipment
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse
 

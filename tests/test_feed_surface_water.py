@@ -25,8 +25,8 @@ from orchestration.quality.gx_validation import (
     validate_duckdb_table,
 )
 from orchestration.reference import load_seed
-from orchestration.sample_data.surface_water import generate_surface_water
 from orchestration.settings import EXPECTATIONS_DIR, FEEDS_DIR
+from sample_data.surface_water import generate_surface_water
 from tests.conftest import Pipeline
 from tests.feed_helpers import FeedWarehouse, assert_gx_check_passed, injected_kinds
 

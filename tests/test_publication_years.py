@@ -215,7 +215,7 @@ def test_a_failing_blocking_check_prevents_the_years_publication(isolated_env: P
     from orchestration.definitions import build_definitions
     from orchestration.defs.ingestion import FEEDS
     from orchestration.defs.submissions.assets import SUBMISSION_KEYS
-    from orchestration.sample_data.spot_checks import generate_spot_checks
+    from sample_data.spot_checks import generate_spot_checks
     from tests.test_quality_gate import _bad_row_into_raw
 
     generate_spot_checks(settings.raw_dir(), [2015], scale=0.05, error_rate=0.0)

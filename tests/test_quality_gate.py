@@ -10,7 +10,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from orchestration import settings
-from orchestration.sample_data.spot_checks import generate_spot_checks
+from sample_data.spot_checks import generate_spot_checks
 from tests.conftest import run_refresh_all
 
 # End to end (several pipeline runs or processes): `scripts/test.sh --all` and CI.

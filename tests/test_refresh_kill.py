@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from orchestration import settings
-from orchestration.sample_data.__main__ import GENERATORS
+from sample_data.__main__ import GENERATORS
 
 pytestmark = pytest.mark.slow
 

@@ -3,6 +3,7 @@ the feed contract (no generator internals are reused for the checks)."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
 from collections import Counter
@@ -13,8 +14,8 @@ import pytest
 
 from orchestration.domain.credit_code import is_valid
 from orchestration.reference import load_seed
-from orchestration.sample_data.__main__ import GENERATORS, main, parse_years
-from orchestration.sample_data.spot_checks import generate_spot_checks
+from sample_data.__main__ import GENERATORS, main, parse_years
+from sample_data.spot_checks import generate_spot_checks
 from tests.spot_check_files import CONTRACT, EMPTY, LABELS, read_delivery
 
 SCALE = 0.05
@@ -360,3 +361,24 @@ def test_parse_years():
     assert parse_years("2015-2016") == [2015, 2016]
     assert parse_years("2016,2015") == [2015, 2016]
     assert parse_years("2014, 2015-2016") == [2014, 2015, 2016]
+
+
+def test_the_shipped_package_does_not_import_the_generators():
+    """sample_data lives beside the package, not in it: no module of orchestration names it."""
+    root = Path(__file__).parents[1]
+    importing = [
+        str(path.relative_to(root))
+        for path in sorted((root / "orchestration").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        and any(
+            name.split(".")[0] == "sample_data"
+            for name in (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+        )
+    ]
+    assert importing == []
+    assert not (root / "orchestration" / "sample_data").exists()

@@ -15,12 +15,12 @@ import openpyxl
 import pytest
 
 from orchestration.ingest.readers import FileRejected
-from orchestration.sample_data.__main__ import GENERATORS
-from orchestration.sample_data.submissions import generate_submissions
 from orchestration.submissions import cell_values as cv
 from orchestration.submissions import layout
 from orchestration.submissions.parse_workbook import parse_submission
 from orchestration.submissions.reporting import form_for, period, reporting_units
+from sample_data.__main__ import GENERATORS
+from sample_data.submissions import generate_submissions
 
 YEAR = 2015
 ERROR_RATE = 0.05
@@ -335,7 +335,7 @@ def _prior(values: dict, metric) -> float:
 def test_prior_values_follow_the_target_and_agree_with_last_years_report():
     """In the plan's first year the prior value mostly meets the year-on-year target; later,
     it is what the unit's previous annual report stated."""
-    from orchestration.sample_data.submissions import fill_form
+    from sample_data.submissions import fill_form
 
     seed = 20151209
     met = total = 0

@@ -16,8 +16,8 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance
 
 from orchestration import settings
-from orchestration.sample_data.spot_checks import generate_spot_checks
 from orchestration.settings import PROJECT_ROOT
+from sample_data.spot_checks import generate_spot_checks
 
 # End to end (several pipeline runs or processes): `scripts/test.sh --all` and CI.
 pytestmark = pytest.mark.slow

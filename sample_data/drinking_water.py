@@ -29,29 +29,22 @@ from typing import Any
 
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
     date_variant,
     rng_for,
     working_days,
-    write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.delivery import deliver_month, feed_layouts, layouts_file, years_with_baseline
+from sample_data.violations import violating
 
 FEED = "drinking_water"
-FIRST_YEAR = 2014  # the platform's first month is 2014-01
-DELIVERY_DAY = 8
-DUPLICATE_DAY = 12
-CORRECTION_DAY = 20
 BASE_YEAR = 2015
 GROWTH_PER_YEAR = 0.03
 # Supply peaks in July/August (irrigation-free city use: heat, showers, greening).
 MONTH_WEIGHTS = (0.9, 0.86, 0.93, 0.97, 1.04, 1.12, 1.18, 1.16, 1.05, 0.98, 0.92, 0.9)
-# GB/T 14848 and GB 3838 Ⅲ类 limits of the items the sample files carry (mg/L).
-LIMITS = {"fluoride_mg_l": 1.0, "manganese_mg_l": 0.1, "nitrate_n_mg_l": 20.0}
-ITEM_NAMES = {"fluoride_mg_l": "氟化物", "manganese_mg_l": "锰", "nitrate_n_mg_l": "硝酸盐氮"}
 
 ERROR_KINDS = (
     "negative_volume",
@@ -61,7 +54,6 @@ ERROR_KINDS = (
     "outside_period",
     "duplicate_key",
 )
-UNKNOWN_SOURCES = ("燕郊地下水水源地", "廊坊市第九水厂", "DW131099G01", "胜芳水源地")
 
 
 @dataclass(frozen=True)
@@ -74,19 +66,13 @@ class Profile:
     fail_share: float
 
 
-PROFILES = {
-    "DW131000G01": Profile(520.0, "manganese_mg_l", 0.02),
-    "DW131000S01": Profile(150.0, "manganese_mg_l", 0.0),
-    "DW131082G01": Profile(95.0, "fluoride_mg_l", 0.0),
-    "DW131081G01": Profile(62.0, "manganese_mg_l", 0.08),
-    "DW131022G01": Profile(46.0, "fluoride_mg_l", 0.0),
-    "DW131023G01": Profile(24.0, "fluoride_mg_l", 0.0),
-    "DW131024G01": Profile(44.0, "fluoride_mg_l", 0.0),
-    "DW131025G01": Profile(26.0, "fluoride_mg_l", 0.08),
-    "DW131026G01": Profile(31.0, "fluoride_mg_l", 0.12),
-    "DW131028G01": Profile(21.0, "fluoride_mg_l", 0.0),
-}
-DEFAULT_PROFILE = Profile(30.0, "fluoride_mg_l", 0.0)  # a source added to the seed later
+# The catalogue (profiles, limits, mistakes): layouts/drinking_water.yaml.
+_DATA = layouts_file(FEED)
+LIMITS: Mapping[str, float] = _DATA["limits"]
+ITEM_NAMES: Mapping[str, str] = _DATA["item_names"]
+UNKNOWN_SOURCES = tuple(_DATA["unknown_sources"])
+PROFILES = {code: Profile(**raw) for code, raw in _DATA["profiles"].items() if code != "default"}
+DEFAULT_PROFILE = Profile(**_DATA["profiles"]["default"])  # a source added to the seed later
 
 
 @dataclass(frozen=True)
@@ -99,58 +85,6 @@ class Sample:
     @property
     def failed_items(self) -> list[str]:
         return [k for k, v in self.concentrations.items() if v > LIMITS[k]]
-
-
-# Four layouts, by month: the station's workbook (title, 监测结果 merged over the items), its
-# system's UTF-8 export, the BOM export of the provincial platform, an old GB18030 sheet.
-FORMATS = ("xlsx", "csv-utf8", "csv-bom", "csv-gb18030")
-COLUMNS = (
-    "source_code",
-    "sampled_on",
-    "volume_10k_t",
-    "verdict",
-    "exceedance_items",
-    "fluoride_mg_l",
-    "manganese_mg_l",
-    "nitrate_n_mg_l",
-)
-XLSX_HEADER: tuple[HeaderCell, ...] = (
-    ("序号", None),
-    ("水源地名称", None),
-    ("采样日期", None),
-    ("取水量（万吨）", None),
-    ("是否达标", None),
-    ("超标项目", None),
-    ("监测结果", "氟化物"),
-    ("监测结果", "锰"),
-    ("监测结果", "硝酸盐氮"),
-)
-CSV_HEADERS = {
-    "csv-utf8": ("序号", "水源地编码", "采样日期", "取水量（万吨）", "是否达标", "超标项目",
-                 "氟化物（mg/L）", "锰（mg/L）", "硝酸盐氮（mg/L）"),
-    "csv-bom": ("序号", "饮用水水源地", "监测日期", "取水量(万吨)", "达标情况",
-                "超标项目及超标倍数", "氟化物(mg/L)", "锰(mg/L)", "硝酸盐(以N计)(mg/L)"),
-    "csv-gb18030": ("序号", "水源名称", "采样时间", "月取水量（万吨）", "达标与否", "超标因子",
-                    "氟化物", "锰", "硝酸盐氮"),
-}  # fmt: skip
-
-
-def file_format(month: int) -> str:
-    return FORMATS[month % len(FORMATS)]
-
-
-def file_years(years: Sequence[int]) -> list[int]:
-    """The requested years and the prior-year baseline before the first (not before 2014)."""
-    wanted = set(years)
-    if min(wanted) - 1 >= FIRST_YEAR:
-        wanted.add(min(wanted) - 1)
-    return sorted(wanted)
-
-
-def delivered_at(year: int, month: int, day: int) -> dt.datetime:
-    """The `day` of the month after (year, month), 10:00 Beijing time."""
-    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return dt.datetime(next_year, next_month, day, 10, 0)
 
 
 def _active(source: Mapping[str, str], year: int, month: int) -> bool:
@@ -237,7 +171,7 @@ def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], sample: Sa
     if kind == "negative_volume":
         row["volume_10k_t"] = f"-{sample.volume:.2f}"
     elif kind == "unknown_source":
-        row["source_code"] = rng.choice(UNKNOWN_SOURCES)
+        row["source_code"] = rng.choice(violating(FEED, "source_code", UNKNOWN_SOURCES))
     elif kind == "fail_without_items":
         row["verdict"], row["exceedance_items"] = "不达标", "/"
     elif kind == "pass_with_items":
@@ -251,23 +185,11 @@ def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], sample: Sa
         raise ValueError(kind)
 
 
-def _cell(fmt: str, name: str, value: Any) -> Any:
+def _xlsx_cell(name: str, value: Any) -> Any:
     """Numbers are numbers in the station's workbook; blanks stay '/'."""
-    if fmt == "xlsx" and name not in ("source_code", "sampled_on", "verdict", "exceedance_items"):
+    if name not in ("source_code", "sampled_on", "verdict", "exceedance_items"):
         return float(value)
     return value
-
-
-def _write(path: Path, fmt: str, title: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    table = [
-        [number, *(_cell(fmt, name, row[name]) for name in COLUMNS)]
-        for number, row in enumerate(rows, start=1)
-    ]
-    if fmt == "xlsx":
-        write_table_xlsx(path, "水源地水质", title, XLSX_HEADER, table)
-        return
-    encoding = {"csv-utf8": "utf-8", "csv-bom": "utf-8-sig", "csv-gb18030": "gb18030"}[fmt]
-    write_csv(path, CSV_HEADERS[fmt], table, encoding)
 
 
 def _corrected(
@@ -303,13 +225,17 @@ def generate_drinking_water(
     check_arguments(scale, error_rate)
     landing = Path(out_dir) / load_contract(FEED).landing_dir
     sources = load_seed("ref_drinking_water_sources")
+    layouts = feed_layouts(FEED)
+    delivery = layouts.delivery
+    assert delivery is not None
     out = Deliveries(ERROR_KINDS, ("redeliveries", "duplicate_deliveries"))
-    for year in file_years(years):
+    for year in years_with_baseline(years):
         pick = rng_for(seed, FEED, "redelivery", year)
         corrected_month, duplicated_month = pick.sample(range(1, 13), 2)
         for month in range(1, 13):
             samples = _month_samples(seed, year, month, scale, sources)
-            fmt = file_format(month)
+            layout = layouts.of_month(month)
+            fmt = layout.fmt
             rng = rng_for(seed, FEED, "rows", year, month)
             clean = [_row(rng, s, fmt) for s in samples]
             # Errors draw from their own generator: the clean content is the same at any rate.
@@ -325,22 +251,22 @@ def generate_drinking_water(
                 else:
                     _inject_error(error_rng, kind, delivered[-1], sample)
                 out.errors[kind] += 1
-            folder = landing / f"{year}-{month:02d}"
-            ext = "xlsx" if fmt == "xlsx" else "csv"
             stem = f"廊坊市{year}年{month}月县级以上集中式饮用水水源地水质监测月报"
-            path = folder / f"{stem}.{ext}"
-            _write(path, fmt, stem, delivered)
-            out.add(path, len(delivered), delivered_at(year, month, DELIVERY_DAY))
+            corrected = None
             if month == corrected_month:
                 fix = rng_for(seed, FEED, "correction", year, month)
-                rows = _corrected(fix, clean, samples, fmt)
-                fixed_path = folder / f"{stem}_更正.{ext}"
-                _write(fixed_path, fmt, stem + "（更正）", rows)
-                out.add(fixed_path, len(rows), delivered_at(year, month, CORRECTION_DAY))
-                out.other["redeliveries"] += 1
-            elif month == duplicated_month:
-                again = folder / f"{stem}（重复报送）.{ext}"
-                again.write_bytes(path.read_bytes())
-                out.add(again, len(delivered), delivered_at(year, month, DUPLICATE_DAY))
-                out.other["duplicate_deliveries"] += 1
+                corrected = _corrected(fix, clean, samples, fmt)
+            deliver_month(
+                out,
+                delivery,
+                layout,
+                landing / f"{year}-{month:02d}" / stem,
+                delivered,
+                year,
+                month,
+                title=stem,
+                value=_xlsx_cell if fmt == "xlsx" else None,
+                corrected=corrected,
+                repeated=month == duplicated_month,
+            )
     return out.summary()

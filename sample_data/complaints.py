@@ -25,18 +25,19 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     EnterpriseRegistry,
     GenerationSummary,
     check_arguments,
     rng_for,
 )
-from orchestration.sample_data.complaint_exports import (
+from sample_data.complaint_exports import (
     CHANNELS,
     LAYOUTS,
     OUTCOME_NOTES,
@@ -45,6 +46,8 @@ from orchestration.sample_data.complaint_exports import (
     handling_unit,
     write_export,
 )
+from sample_data.delivery import layouts_file
+from sample_data.violations import violating
 
 FEED = "complaints"
 EXPORT_DAY = 5  # a month's tickets are exported on the 5th of each following month
@@ -65,10 +68,6 @@ ERROR_KINDS = (
     "unknown_hotline",
     "due_before_received",
 )
-UNKNOWN_COUNTIES = ("北京市朝阳区", "天津市武清区", "燕郊", "廊坊市", "雄县")
-UNKNOWN_DOMAINS = ("房产", "物业管理", "劳动纠纷", "交通运输")
-UNKNOWN_STATUSES = ("待审核", "挂起", "草稿", "待分派")
-UNKNOWN_HOTLINES = ("12358", "12369", "96315")
 
 
 @dataclass(frozen=True)
@@ -89,199 +88,48 @@ class Hotline:
     export_minute: int = 0  # the export's time after 09:00
 
 
-# Month weights: most tickets around 3·15, before Spring Festival and in the summer (food),
-# in September (质量月) and the autumn shopping season (国庆, 双十一).
-HOTLINES: tuple[Hotline, ...] = (
-    Hotline(
-        "12315",
-        4000,
-        0.06,
-        (1.0, 0.8, 1.6, 1.0, 1.0, 0.95, 1.0, 1.0, 0.95, 1.1, 1.25, 1.2),
-        (
-            ("product_quality", 0.42),
-            ("service", 0.30),
-            ("food", 0.08),
-            ("price", 0.10),
-            ("metrology", 0.05),
-            ("other", 0.05),
-        ),
-        (("complaint", 0.85), ("report", 0.15)),
-        (("phone", 0.6), ("web", 0.3), ("letter", 0.05), ("visit", 0.05)),
-        0.04,
-        0.03,
-        12.0,
-        export_minute=10,
-    ),
-    Hotline(
-        "12331",
-        1800,
-        0.12,
-        (1.2, 1.3, 1.1, 0.9, 0.95, 1.0, 1.15, 1.15, 1.1, 0.9, 0.85, 1.0),
-        (("food", 0.65), ("drug", 0.35)),
-        (("complaint", 0.45), ("report", 0.52), ("inquiry", 0.03)),
-        (("phone", 0.65), ("web", 0.3), ("letter", 0.05)),
-        0.05,
-        0.01,
-        16.0,
-        extension_rate=0.04,
-        export_minute=25,
-    ),
-    Hotline(
-        "12345",
-        600,
-        0.15,
-        (1.0, 0.9, 1.3, 1.0, 1.0, 1.0, 1.1, 1.1, 1.0, 1.0, 1.1, 1.0),
-        (
-            ("product_quality", 0.25),
-            ("food", 0.25),
-            ("price", 0.2),
-            ("special_equipment", 0.1),
-            ("service", 0.15),
-            ("metrology", 0.05),
-        ),
-        (("complaint", 0.72), ("report", 0.18), ("inquiry", 0.10)),
-        (("phone", 0.85), ("web", 0.15)),
-        0.02,
-        0.01,
-        5.0,
-        export_minute=90,
-    ),
-    Hotline(
-        "12365",
-        500,
-        0.03,
-        (0.9, 0.7, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.2, 1.0, 1.0, 1.0),
-        (
-            ("product_quality", 0.5),
-            ("special_equipment", 0.22),
-            ("metrology", 0.15),
-            ("standards", 0.13),
-        ),
-        (("complaint", 0.55), ("report", 0.45)),
-        (("phone", 0.7), ("web", 0.2), ("letter", 0.05), ("visit", 0.05)),
-        0.06,
-        0.02,
-        8.0,
-        export_minute=40,
-    ),
-    Hotline(
-        "12312",
-        150,
-        0.0,
-        (1.0, 1.0, 1.3, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        (("commerce", 0.65), ("product_quality", 0.15), ("service", 0.2)),
-        (("complaint", 0.3), ("report", 0.7)),
-        (("web", 0.6), ("phone", 0.4)),
-        0.08,
-        0.01,
-        10.0,
-        export_minute=75,
-    ),
-)
+def _hotline(raw: Mapping[str, Any]) -> Hotline:
+    return Hotline(
+        code=raw["code"],
+        per_year=raw["per_year"],
+        growth=raw["growth"],
+        month_weights=tuple(raw["month_weights"]),
+        domains=tuple(raw["domains"].items()),
+        types=tuple(raw["types"].items()),
+        channels=tuple(raw["channels"].items()),
+        reject_rate=raw["reject_rate"],
+        withdraw_rate=raw["withdraw_rate"],
+        median_days=raw["median_days"],
+        extension_rate=raw.get("extension_rate", 0.0),
+        export_minute=raw.get("export_minute", 0),
+    )
 
-# More tickets come from the populous and urban units (三河 with 燕郊, 广阳, 霸州, 安次).
-COUNTY_WEIGHTS = {
-    "131002": 1.0,
-    "131003": 1.5,
-    "131022": 0.9,
-    "131023": 0.6,
-    "131024": 0.7,
-    "131025": 0.6,
-    "131026": 0.6,
-    "131028": 0.3,
-    "131081": 1.0,
-    "131082": 1.6,
-    "LFKFQ": 0.4,
-}
-COMPLAINT_OUTCOMES = (
-    ("mediated", 0.62),
-    ("mediation_failed", 0.14),
-    ("informed", 0.10),
-    ("transferred", 0.08),
-    ("rectified", 0.06),
-)
-REPORT_OUTCOMES = (
-    ("case_filed", 0.22),
-    ("rectified", 0.30),
-    ("not_established", 0.30),
-    ("transferred", 0.10),
-    ("informed", 0.08),
-)
-SUMMARIES = {
-    "product_quality": (
-        "购买的电动自行车电池鼓包",
-        "新买的羽绒服含绒量不足",
-        "电热水器使用一周漏水",
-        "家具甲醛气味大要求退货",
-        "手机屏幕无故开裂要求更换",
-        "童鞋鞋底开胶",
-    ),
-    "food": (
-        "超市购买的牛奶已过保质期",
-        "饭店菜品中吃出异物",
-        "网购零食霉变",
-        "月饼标签标注不规范",
-        "小作坊无证生产食品",
-    ),
-    "drug": (
-        "药店销售过期药品",
-        "使用化妆品后皮肤过敏",
-        "诊所使用无注册证医疗器械",
-        "保健品宣传治疗功效",
-    ),
-    "special_equipment": (
-        "小区电梯频繁故障困人",
-        "商场自动扶梯运行异响",
-        "燃气锅炉无检验合格标志",
-        "气瓶充装站违规充装",
-    ),
-    "service": (
-        "装修公司拖延工期",
-        "美容店办卡后关门",
-        "手机维修收费不透明",
-        "驾校收费后拒不安排练车",
-    ),
-    "metrology": ("农贸市场缺斤短两", "加油机计量不准", "出租车计价器异常"),
-    "price": ("商场先涨价后打折", "停车场超标准收费", "商品未明码标价"),
-    "standards": ("产品执行已作废标准", "电器产品无3C认证标志", "认证证书过期仍在使用"),
-    "commerce": (
-        "加油站成品油质量差",
-        "酒类商品无随附单",
-        "预付卡余额无法退还",
-        "非法拆解报废汽车",
-    ),
-    "other": ("网购商品与描述不符", "商家拒绝开具发票"),
-}
-# where a system names a domain more precisely, the summary follows the precise name
+
+# The catalogue: layouts/complaints.yaml (with each system's export, complaint_exports.py).
+_DATA = layouts_file(FEED)
+HOTLINES: tuple[Hotline, ...] = tuple(_hotline(raw) for raw in _DATA["hotlines"])
+COUNTY_WEIGHTS: Mapping[str, float] = _DATA["county_weights"]
+COMPLAINT_OUTCOMES = tuple(_DATA["complaint_outcomes"].items())
+REPORT_OUTCOMES = tuple(_DATA["report_outcomes"].items())
+SUMMARIES = {domain: tuple(texts) for domain, texts in _DATA["summaries"].items()}
 SUMMARIES_BY_SPELLING = {
-    "成品油": ("加油站成品油质量差", "成品油标号与实际不符"),
-    "酒类流通": ("酒类商品无随附单", "销售假冒白酒"),
-    "单用途预付卡": ("预付卡余额无法退还", "发卡企业未备案"),
-    "报废汽车回收": ("非法拆解报废汽车",),
-    "药品": ("药店销售过期药品", "无处方销售处方药"),
-    "医疗器械": ("诊所使用无注册证医疗器械", "网购血压计误差大"),
-    "化妆品": ("使用化妆品后皮肤过敏", "化妆品无中文标签"),
-    "保健食品": ("保健品宣传治疗功效", "会议营销高价销售保健食品"),
-    "餐饮服务": ("饭店菜品中吃出异物", "餐馆后厨卫生差"),
-    "食品": ("超市购买的牛奶已过保质期", "网购零食霉变", "小作坊无证生产食品"),
+    spelling: tuple(texts) for spelling, texts in _DATA["summaries_by_spelling"].items()
 }
-# industries of the businesses tickets name, by domain or by a system's precise name
-RESPONDENT_TRADES = {
-    "product_quality": ("商贸", "电器", "家具", "服装"),
-    "food": ("食品", "超市", "餐饮管理"),
-    "drug": ("医药连锁", "大药房", "生物科技"),
-    "special_equipment": ("物业服务", "房地产开发", "燃气"),
-    "service": ("装饰工程", "美容美发", "通讯器材", "汽车销售服务"),
-    "metrology": ("农贸市场管理", "石油销售", "出租汽车"),
-    "price": ("商贸", "停车服务", "物业服务"),
-    "standards": ("电器", "建材", "化工"),
-    "commerce": ("商贸",),
-    "other": ("电子商务", "商贸"),
-    "成品油": ("石油销售", "石化"),
-    "酒类流通": ("酒业", "糖酒"),
-    "单用途预付卡": ("健身服务", "美容美发", "商贸"),
-    "报废汽车回收": ("物资回收", "汽车拆解"),
-}
+RESPONDENT_TRADES = {key: tuple(trades) for key, trades in _DATA["respondent_trades"].items()}
+
+
+@cache
+def unknown(column: str) -> tuple[str, ...]:
+    """What a mistake types in `column`, as far as the contract refuses it."""
+    key = {
+        "county_code": "unknown_counties",
+        "domain": "unknown_domains",
+        "status": "unknown_statuses",
+        "hotline_code": "unknown_hotlines",
+    }[column]
+    return violating(FEED, column, _DATA[key])
+
+
 RESPONDENTS_PER_POOL = 12
 
 
@@ -537,11 +385,11 @@ def _inject(
     """Exactly one contract violation in the row."""
     received = ticket.received_at
     if kind == "unknown_county":
-        row["county_code"] = rng.choice(UNKNOWN_COUNTIES)
+        row["county_code"] = rng.choice(unknown("county_code"))
     elif kind == "unknown_domain":
-        row["domain"] = rng.choice(UNKNOWN_DOMAINS)
+        row["domain"] = rng.choice(unknown("domain"))
     elif kind == "unknown_status":
-        row["status"] = rng.choice(UNKNOWN_STATUSES)
+        row["status"] = rng.choice(unknown("status"))
     elif kind == "bad_datetime":
         row["received_at"] = _bad_moment(rng, received)
     elif kind == "outside_period":
@@ -557,7 +405,7 @@ def _inject(
     elif kind == "missing_ticket_no":
         row["ticket_no"] = None
     elif kind == "unknown_hotline":
-        row["hotline_code"] = rng.choice(UNKNOWN_HOTLINES)
+        row["hotline_code"] = rng.choice(unknown("hotline_code"))
     elif kind == "due_before_received":
         row["due_on"] = (received.date() - dt.timedelta(days=rng.randint(1, 30))).isoformat()
     else:  # pragma: no cover - ERROR_KINDS and this function change together

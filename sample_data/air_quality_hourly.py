@@ -30,20 +30,20 @@ import csv
 import datetime as dt
 import math
 import random
-import shutil
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
     rng_for,
     write_csv,
 )
-from orchestration.sample_data.excel_layouts import write_table_xlsx
+from sample_data.delivery import deliver_again
+from sample_data.excel_layouts import write_table_xlsx
 
 FEED_DIR = "air_quality_hourly"
 REALDATA = Path(__file__).parent / "realdata"
@@ -326,8 +326,7 @@ def generate_air_quality_hourly(
             out.add(path, release.records, received)
             if index == duplicate_day:
                 copy = folder / f"站点_{date_text}(1).csv"
-                shutil.copyfile(path, copy)
-                out.add(copy, release.records, received + dt.timedelta(hours=5))
+                deliver_again(out, path, copy, received + dt.timedelta(hours=5))
                 out.other["duplicate_deliveries"] += 1
             if corrected is not None:
                 release.blocks = _corrections(corrected)

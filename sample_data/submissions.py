@@ -43,13 +43,6 @@ from orchestration.ingest.normalise import EXCEL_EPOCH
 from orchestration.ingest.readers import CellValue
 from orchestration.ingest.xlsx_guard import OLE2_MAGIC
 from orchestration.reference import load_seed, project_var
-from orchestration.sample_data.common import (
-    GenerationSummary,
-    check_arguments,
-    chinese_number,
-    rng_for,
-    set_received,
-)
 from orchestration.submissions import layout
 from orchestration.submissions.filled import FilledForm
 from orchestration.submissions.reporting import (
@@ -65,6 +58,13 @@ from orchestration.submissions.reporting import (
 )
 from orchestration.submissions.template_writer import build_workbook, deadline_text
 from orchestration.xlsx_files import FIXED_TIMESTAMP, workbook_bytes, write_atomically
+from sample_data.common import (
+    GenerationSummary,
+    check_arguments,
+    chinese_number,
+    rng_for,
+    set_received,
+)
 
 FEED = SUBMISSIONS_FEED
 # The plan's first year: its annual reports' 上年数值 is what the units knew (invented here);

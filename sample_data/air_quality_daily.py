@@ -31,22 +31,22 @@ import datetime as dt
 import math
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from orchestration.ingest.contract import load_contract
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
     rng_for,
-    write_csv,
 )
-from orchestration.sample_data.excel_layouts import write_table_xlsx
+from sample_data.delivery import TableLayout, feed_layouts, layouts_file, years_with_baseline
+from sample_data.violations import below_minimum, checked, missing, violating
 
 FEED = "air_quality_daily"
 REAL_DIR = Path(__file__).with_name("realdata")
 REAL_YEARS = (2014, 2015, 2016)
-FIRST_YEAR = 2014
 CITY = ("Langfang", 116.68, 39.52)
 ERROR_KINDS = (
     "missing_pm25",
@@ -56,16 +56,6 @@ ERROR_KINDS = (
     "date_outside_slot",
     "duplicate_date",
 )
-# Header variants the contract accepts (date, year, doy, city, long, lat, pm2.5), per format.
-HEADERS = {
-    "utf-8": ("date", "Year", "doy", "City", "Long", "Lat", "PM2.5"),
-    "utf-8-sig": ("日期", "年份", "年序日", "城市", "经度", "纬度", "PM2.5日均浓度"),
-    "gb18030": ("监测日期", "年份", "年序日", "城市", "经度", "纬度", "细颗粒物"),
-    "xlsx": ("日期", "年份", "年序日", "城市名称", "经度", "纬度", "PM2.5日均浓度"),
-}
-CITY_SPELLINGS = {"utf-8": "Langfang", "utf-8-sig": "廊坊市", "gb18030": "廊坊", "xlsx": "廊坊市"}
-FORMATS = ("utf-8", "xlsx", "utf-8-sig", "gb18030")
-
 Row = list[object]  # date, year, doy, city, long, lat, pm2.5 (text as it is written)
 
 
@@ -93,7 +83,7 @@ def _synthetic_rows(seed: int, year: int, fmt: str) -> list[Row]:
         season = 0.5 + 0.5 * math.cos(2 * math.pi * (index - 10) / days)  # 1 in mid-January
         level = 50 + 80 * season**2
         value = round(level * rng.lognormvariate(-0.08, 0.4), 1)
-        rows.append([day.isoformat(), year, index + 1, CITY_SPELLINGS[fmt], *CITY[1:], value])
+        rows.append([day.isoformat(), year, index + 1, _city(fmt), *CITY[1:], value])
     return rows
 
 
@@ -112,14 +102,16 @@ def _inject(
         if kind == "duplicate_date" and (index == 0 or index - 1 in hit):
             kind = "missing_pm25"  # the day it repeats must itself load
         row = rows[index]
+        # the mistakes the contract refuses (violations.py): empty where required, below the
+        # minimum, a decimal point lost (above the maximum), a city it does not know
         if kind == "missing_pm25":
-            row[6] = ""
+            row[6] = missing(FEED, "pm25")
         elif kind == "negative_pm25":
-            row[6] = -round(rng.uniform(1, 80), 1)
+            row[6] = below_minimum(FEED, "pm25", round(rng.uniform(1, 80), 1))
         elif kind == "impossible_pm25":
-            row[6] = round(rng.uniform(1600, 9000), 1)
+            row[6] = checked(FEED, "pm25", round(rng.uniform(1600, 9000), 1))
         elif kind == "unknown_city":
-            row[3] = rng.choice(("保定市", "Tianjin", "北京"))
+            row[3] = rng.choice(violating(FEED, "city_code", ("保定市", "Tianjin", "北京")))
         elif kind == "date_outside_slot":
             row[0] = (dt.date(year - 1, 12, 31) - dt.timedelta(days=index % 20)).isoformat()
         else:  # duplicate_date: the previous day typed again
@@ -129,14 +121,27 @@ def _inject(
     return rows
 
 
-def _write(path: Path, fmt: str, year: int, rows: Sequence[Row], title: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    header = HEADERS[fmt]
-    if fmt == "xlsx":
-        cells = [[_as_date(r[0]), *r[1:]] for r in rows]
-        write_table_xlsx(path, f"{year}年", title, [(h, None) for h in header], cells)
-    else:
-        write_csv(path, header, rows, fmt)
+def _city(fmt: str) -> str:
+    """How a format spells the city (layouts/air_quality_daily.yaml)."""
+    return layouts_file(FEED)["layouts"][fmt]["city"]
+
+
+def _format(year: int) -> TableLayout:
+    """The year's file format, its sheet named for the year."""
+    layouts = feed_layouts(FEED)
+    assert layouts.delivery is not None
+    return replace(layouts.of_month(year), sheet=f"{year}年")
+
+
+def _write(path: Path, layout: TableLayout, rows: Sequence[Row], title: str) -> None:
+    """Rows (date, year, doy, city, long, lat, pm2.5) in the layout's columns; the workbook
+    types the dates."""
+    keyed = [dict(zip(layout.names, row, strict=True)) for row in rows]
+    layout.write(path, keyed, title=title, value=_xlsx_cell if layout.fmt == "xlsx" else None)
+
+
+def _xlsx_cell(name: str, value: object) -> object:
+    return _as_date(value) if name == "obs_date" else value
 
 
 def _as_date(value: object) -> object:
@@ -152,11 +157,10 @@ def _provisional(rows: Sequence[Row]) -> list[Row]:
 
 
 def _deliver_real(year: int, folder: Path, seed: int, error_rate: float, out: Deliveries) -> Path:
-    fmt = FORMATS[year % len(FORMATS)]
+    layout = _format(year)
     rows = _inject(_provisional(_real_rows(year)), year, error_rate, seed, out)
-    ext = "xlsx" if fmt == "xlsx" else "csv"
-    path = folder / f"廊坊市{year}年PM2.5日均浓度_实时发布.{ext}"
-    _write(path, fmt, year, rows, f"廊坊市{year}年城市PM2.5日均浓度（实时发布，未经审核）")
+    path = folder / f"廊坊市{year}年PM2.5日均浓度_实时发布.{layout.extension}"
+    _write(path, layout, rows, f"廊坊市{year}年城市PM2.5日均浓度（实时发布，未经审核）")
     out.add(path, len(rows), _received(year + 1, 1, 3, 10, 0))
     official = folder / real_file(year).name
     shutil.copyfile(real_file(year), official)
@@ -168,21 +172,21 @@ def _deliver_real(year: int, folder: Path, seed: int, error_rate: float, out: De
 def _deliver_synthetic(
     year: int, folder: Path, seed: int, error_rate: float, out: Deliveries
 ) -> Path:
-    fmt = FORMATS[year % len(FORMATS)]
-    ext = "xlsx" if fmt == "xlsx" else "csv"
-    clean = _synthetic_rows(seed, year, fmt)
+    layout = _format(year)
+    ext = layout.extension
+    clean = _synthetic_rows(seed, year, layout.fmt)
     fix = rng_for(seed, FEED, "correction", year)
     outage = fix.randrange(150, 240)  # a summer day missing from the first file
     first = _inject([r for i, r in enumerate(clean) if i != outage], year, error_rate, seed, out)
     stem = f"廊坊市{year}年PM2.5日均浓度"
     path = folder / f"{stem}.{ext}"
-    _write(path, fmt, year, first, f"廊坊市{year}年城市PM2.5日均浓度")
+    _write(path, layout, first, f"廊坊市{year}年城市PM2.5日均浓度")
     out.add(path, len(first), _received(year + 1, 1, 10, 9, 30))
     corrected = [list(r) for r in clean]
     for index in fix.sample(range(len(clean)), 3):
         corrected[index][6] = round(float(str(corrected[index][6])) * 1.05 + 1, 1)
     fixed = folder / f"{stem}_更正.{ext}"
-    _write(fixed, fmt, year, corrected, f"廊坊市{year}年城市PM2.5日均浓度（更正）")
+    _write(fixed, layout, corrected, f"廊坊市{year}年城市PM2.5日均浓度（更正）")
     out.add(fixed, len(corrected), _received(year + 1, 2, 20, 15, 0))
     out.other["redeliveries"] += 1
     return fixed
@@ -200,12 +204,9 @@ def generate_air_quality_daily(
     years are generated."""
     check_arguments(scale, error_rate)
     landing = Path(out_dir) / load_contract(FEED).landing_dir
-    wanted = sorted(set(years))
-    if wanted and wanted[0] - 1 >= FIRST_YEAR:
-        wanted.insert(0, wanted[0] - 1)  # the prior-year baseline
     out = Deliveries(ERROR_KINDS, ("redeliveries", "duplicate_deliveries"))
     current: Path | None = None
-    for year in wanted:
+    for year in years_with_baseline(years):
         folder = landing / str(year)
         deliver = _deliver_real if year in REAL_YEARS else _deliver_synthetic
         current = deliver(year, folder, seed, error_rate, out)

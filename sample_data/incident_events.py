@@ -1,6 +1,6 @@
 """What happens in a sample year of the incidents feed (质量安全事件): the ordinary incidents of
 each domain, and the fixed demo incidents with the year's correction. How departments write
-them down is orchestration/sample_data/incidents.py.
+them down is sample_data/incidents.py.
 
 Background (scale 1, basis in docs/feeds/incidents.md): about 40 一般 incidents a year
 city-wide, by domain and season (food in summer, special equipment in the heating season,
@@ -24,25 +24,12 @@ import datetime as dt
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
-from orchestration.sample_data.common import EnterpriseRegistry, rng_for
+from sample_data.common import EnterpriseRegistry, rng_for
+from sample_data.delivery import layouts_file
 
 FEED = "incidents"
-# County weights: approximate 2015 resident population of the county-level units (万人).
-COUNTY_WEIGHTS = {
-    "131002": 37,
-    "131003": 50,
-    "131022": 52,
-    "131023": 40,
-    "131024": 37,
-    "131025": 47,
-    "131026": 50,
-    "131028": 13,
-    "131081": 62,
-    "131082": 70,
-    "LFKFQ": 12,
-}
-FLAT = (1.0,) * 12
 
 
 @dataclass(frozen=True)
@@ -84,146 +71,26 @@ class Profile:
     industries: tuple[str, ...] = ("有限公司",)
 
 
-PROFILES: tuple[Profile, ...] = (
-    Profile(
-        "product",
-        "SZJJ",
-        5,
-        FLAT,
-        (("产品质量问题", 0.7), ("假冒伪劣", 0.3)),
-        (
-            "{county}{party}生产的电热水器漏电致人受伤",
-            "{county}{party}销售的电动自行车充电器起火",
-            "{county}{party}生产的压力锅使用中爆裂",
-            "{county}消费者反映{party}生产的儿童玩具小零件脱落",
-        ),
-        injured=(0, 2),
-        industries=("电器", "家具", "玩具", "五金制品"),
-    ),
-    Profile(
-        "special_equipment",
-        "SZJJ",
-        4,
-        (1.6, 1.3, 1.0, 0.8, 0.7, 0.7, 0.8, 0.8, 0.8, 0.9, 1.3, 1.6),
-        (("特种设备事故", 0.5), ("电梯事故", 0.3), ("锅炉事故", 0.2)),
-        (
-            "{county}{party}电梯困人致乘客受伤",
-            "{county}{party}燃煤锅炉爆管事故",
-            "{county}{party}叉车作业伤人事故",
-        ),
-        injured=(1, 3),
-        death_chance=0.1,
-        industries=("物业服务", "热力", "物流"),
-    ),
-    Profile(
-        "service",
-        "SZJJ",
-        2,
-        FLAT,
-        (("服务质量问题", 1.0),),
-        (
-            "{county}{party}预付卡经营者停业引发群体投诉",
-            "{county}{party}汽车维修服务质量纠纷",
-        ),
-        industries=("美容美发", "汽车维修服务", "健身服务"),
-    ),
-    Profile(
-        "food",
-        "SSYJJ",
-        8,
-        (0.4, 0.4, 0.6, 0.8, 1.2, 1.5, 1.8, 1.8, 1.4, 0.9, 0.5, 0.5),
-        (("食物中毒", 0.75), ("食品安全事故", 0.25)),
-        (
-            "{county}{place}发生一起食物中毒事件",
-            "{county}{party}就餐人员出现呕吐腹泻症状",
-        ),
-        settings=(
-            ("餐馆", 0.3),
-            ("单位食堂", 0.2),
-            ("农村集体聚餐", 0.25),
-            ("家庭", 0.1),
-            ("流通环节", 0.15),
-        ),
-        injured=(3, 29),
-        industries=("餐饮管理", "饭店", "食品"),
-    ),
-    Profile(
-        "drug",
-        "SSYJJ",
-        3,
-        FLAT,
-        (("药品不良反应", 0.6), ("医疗器械不良事件", 0.4)),
-        (
-            "{county}{party}药品不良反应聚集性病例",
-            "{county}{party}销售的一次性输液器质量问题",
-        ),
-        settings=(("医疗机构", 0.6), ("流通环节", 0.4)),
-        injured=(1, 5),
-        industries=("医药", "大药房", "医疗器械"),
-    ),
-    Profile(
-        "agricultural",
-        "SNYJ",
-        3,
-        (0.3, 0.3, 0.6, 1.0, 1.4, 1.6, 1.6, 1.4, 1.2, 0.8, 0.5, 0.3),
-        (("农药残留超标", 0.6), ("农资质量问题", 0.4)),
-        (
-            "{county}韭菜农药残留超标致多人身体不适",
-            "{county}{party}销售假劣化肥致农作物减产",
-        ),
-        injured=(0, 8),
-        industries=("农资", "种植专业合作社", "蔬菜"),
-    ),
-    Profile(
-        "construction",
-        "SJSJ",
-        3,
-        (0.2, 0.2, 0.8, 1.2, 1.4, 1.3, 1.2, 1.2, 1.3, 1.3, 0.9, 0.4),
-        (("工程质量事故", 0.4), ("工程质量问题", 0.6)),
-        (
-            "{county}{party}承建项目模板支撑局部坍塌",
-            "{county}{party}承建项目外墙保温层脱落",
-            "{county}{party}承建项目地下室底板渗漏开裂",
-        ),
-        settings=(("施工现场", 1.0),),
-        injured=(0, 2),
-        industries=("建筑工程", "建设集团", "建工"),
-    ),
-    Profile(
-        "tourism",
-        "SLVYJ",
-        4,
-        (0.3, 0.6, 0.5, 1.2, 1.3, 0.9, 1.3, 1.4, 1.0, 1.6, 0.6, 0.3),
-        (("旅游安全事故", 0.6), ("旅游服务质量问题", 0.4)),
-        (
-            "{county}{place}游客摔伤事故",
-            "{county}{party}擅自变更行程引发游客投诉",
-            "{county}{place}游览车辆追尾致游客受伤",
-        ),
-        settings=(("旅游景区", 0.7), ("宾馆酒店", 0.3)),
-        injured=(1, 6),
-        industries=("旅行社", "国际旅行社", "旅游开发"),
-    ),
-    Profile(
-        "medical",
-        "SWJW",
-        5,
-        FLAT,
-        (("医疗安全不良事件", 0.7), ("医疗纠纷", 0.3)),
-        (
-            "{county}{place}发生一起医疗安全不良事件",
-            "{county}{place}术后并发症引发医疗纠纷",
-        ),
-        settings=(("医疗机构", 1.0),),
-        injured=(1, 1),
-        death_chance=0.15,
-    ),
-)
-_PLACES = {
-    "food": ("某饭店", "某村宴席", "某企业职工食堂", "某农家院"),
-    "tourism": ("生态园", "农业观光园", "温泉度假村", "古镇景区", "民俗文化园"),
-    "medical": ("人民医院", "中医院", "妇幼保健院", "某乡镇卫生院"),
-}
+def _profile(raw: Mapping[str, Any]) -> Profile:
+    return Profile(
+        domain=raw["domain"],
+        department=raw["department"],
+        per_year=raw["per_year"],
+        months=tuple(raw["months"]),
+        types=tuple(raw["types"].items()),
+        titles=tuple(raw["titles"]),
+        settings=tuple((raw.get("settings") or {}).items()),
+        injured=(raw["injured"][0], raw["injured"][1]) if "injured" in raw else None,
+        death_chance=raw.get("death_chance", 0.0),
+        industries=tuple(raw.get("industries") or Profile.industries),
+    )
+
+
+# The background catalogue: layouts/incidents.yaml.
+_DATA = layouts_file(FEED)
+COUNTY_WEIGHTS: Mapping[str, float] = _DATA["background_county_weights"]
+PROFILES: tuple[Profile, ...] = tuple(_profile(raw) for raw in _DATA["background"])
+_PLACES = {domain: tuple(places) for domain, places in _DATA["background_places"].items()}
 
 
 def weighted(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:

@@ -1,4 +1,4 @@
-"""Generate sample feed files: `python -m orchestration.sample_data --years 2015-2016`."""
+"""Generate sample feed files: `python -m sample_data --years 2015-2016`."""
 
 from __future__ import annotations
 
@@ -11,20 +11,20 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from orchestration.sample_data.air_quality_daily import generate_air_quality_daily
-from orchestration.sample_data.air_quality_hourly import generate_air_quality_hourly
-from orchestration.sample_data.common import FeedGenerator
-from orchestration.sample_data.complaints import generate_complaints
-from orchestration.sample_data.construction_acceptance import generate_construction_acceptance
-from orchestration.sample_data.drinking_water import generate_drinking_water
-from orchestration.sample_data.incidents import generate_incidents
-from orchestration.sample_data.service_satisfaction import generate_service_satisfaction
-from orchestration.sample_data.sewage import generate_sewage
-from orchestration.sample_data.special_equipment import generate_special_equipment
-from orchestration.sample_data.spot_checks import generate_spot_checks
-from orchestration.sample_data.submissions import generate_submissions
-from orchestration.sample_data.surface_water import generate_surface_water
 from orchestration.settings import raw_dir
+from sample_data.air_quality_daily import generate_air_quality_daily
+from sample_data.air_quality_hourly import generate_air_quality_hourly
+from sample_data.common import FeedGenerator
+from sample_data.complaints import generate_complaints
+from sample_data.construction_acceptance import generate_construction_acceptance
+from sample_data.drinking_water import generate_drinking_water
+from sample_data.incidents import generate_incidents
+from sample_data.service_satisfaction import generate_service_satisfaction
+from sample_data.sewage import generate_sewage
+from sample_data.special_equipment import generate_special_equipment
+from sample_data.spot_checks import generate_spot_checks
+from sample_data.submissions import generate_submissions
+from sample_data.surface_water import generate_surface_water
 
 # New feeds plug in here; every generator takes the same arguments.
 GENERATORS: dict[str, FeedGenerator] = {
@@ -74,7 +74,7 @@ def _years_arg(text: str) -> list[int]:
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration.sample_data",
+        prog="python -m sample_data",
         description="Write deterministic sample feed files into the landing zone.",
     )
     parser.add_argument("--out", type=Path, default=None, help="landing zone (default: raw dir)")

@@ -30,26 +30,22 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from orchestration.ingest.delivery import FIRST_MONTH
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
     rng_for,
     working_days,
-    write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
-from orchestration.xlsx_files import write_atomically
+from sample_data.delivery import deliver_month, feed_layouts, layouts_file, years_with_baseline
+from sample_data.violations import checked, violating
 
 FEED = "surface_water"
-DELIVERY_DAY = 8
-CORRECTION_DAY = 20
-REPEAT_DAY = 25
 BOUNDARY_SAMPLES_PER_MONTH = 3  # 出入境 sections at scale 1
 
 ERROR_KINDS = (
@@ -60,11 +56,7 @@ ERROR_KINDS = (
     "outside_period",
     "duplicate_key",
 )
-UNKNOWN_SECTIONS = ("王庄桥", "BYH-XX", "北京榆林庄", "天津老米店")
 FACTORS = ("cod", "nh3n", "tp", "codmn", "bod5")
-# detection limits of the usual national methods (mg/L; seed ref_gb3838_limits)
-DETECTION_LIMITS = {"cod": 4.0, "nh3n": 0.025, "tp": 0.01, "codmn": 0.5, "bod5": 0.5}
-DECIMALS = {"cod": 1, "nh3n": 3, "tp": 3, "codmn": 1, "bod5": 1, "dissolved_oxygen": 2}
 
 
 @dataclass(frozen=True)
@@ -83,75 +75,34 @@ class Profile:
         return self.by_year.get(year, self.by_year[max(self.by_year)])
 
 
+def _profile(raw: Mapping[str, Any]) -> Profile:
+    return Profile(
+        cod=raw["cod"],
+        nh3n=raw["nh3n"],
+        tp=raw["tp"],
+        codmn=raw["codmn"],
+        do_saturation=raw["do_saturation"],
+        by_year=raw["by_year"],
+        wet_months=tuple(raw.get("wet_months") or ()),
+    )
+
+
+# The catalogue (profiles, limits, decimals, mistakes): layouts/surface_water.yaml.
+_DATA = layouts_file(FEED)
+DETECTION_LIMITS: Mapping[str, float] = _DATA["detection_limits"]
+DECIMALS: Mapping[str, int] = _DATA["decimals"]
+UNKNOWN_SECTIONS = tuple(_DATA["unknown_sections"])
+
+
+@cache
 def _profiles() -> dict[str, Profile]:
-    """Sample profiles: inbound sections carry what Beijing / Baoding send, outbound ones what
-    Langfang passes on to Tianjin."""
-    flood = (6, 7, 8, 9)
-    return {
-        "BYH-RJ": Profile(48, 9.0, 0.9, 12, 0.55, {2014: 1.05, 2015: 1.0, 2016: 0.85}),
-        "BYH-CJ": Profile(41, 7.5, 0.75, 10.5, 0.6, {2014: 1.05, 2015: 1.0, 2016: 0.85}),
-        "CBH-RJ": Profile(32, 2.6, 0.45, 8, 0.75, {2014: 1.0, 2015: 1.0, 2016: 0.9}),
-        "CBH-CJ": Profile(35, 3.0, 0.5, 8.5, 0.7, {2014: 1.0, 2015: 1.0, 2016: 0.55}),
-        "JH-RJ": Profile(22, 0.9, 0.15, 5, 0.9, {2014: 1.0, 2015: 1.0, 2016: 0.95}),
-        "JH-CJ": Profile(16, 0.6, 0.1, 4, 0.92, {2014: 1.0, 2015: 1.0, 2016: 0.95}),
-        "YDH-RJ": Profile(30, 1.6, 0.3, 7, 0.85, {2014: 1.0, 2015: 1.0, 2016: 0.9}, flood),
-        "YDH-CJ": Profile(24, 1.2, 0.22, 6, 0.85, {2014: 1.0, 2015: 1.0, 2016: 0.9}, (7, 8)),
-        "DQH-RJ": Profile(38, 3.5, 0.5, 9, 0.7, {2014: 1.0, 2015: 1.0, 2016: 0.9}),
-        "DQH-CJ": Profile(36, 3.4, 0.48, 9, 0.7, {2014: 1.15, 2015: 0.85, 2016: 0.8}),
-        "FH-JN": Profile(45, 6.0, 0.7, 11, 0.6, {2014: 1.0, 2015: 1.0, 2016: 0.9}),
-        "LHH-JN": Profile(18, 0.08, 0.06, 5, 0.95, {2014: 1.0, 2015: 1.0, 2016: 0.95}),
-    }
+    """Sample profiles by section code."""
+    return {code: _profile(raw) for code, raw in _DATA["profiles"].items()}
 
 
-DRY_YEARS = {("YDH-CJ", 2015)}  # 东沽港 断流 all year (sample)
+DRY_YEARS = {(code, year) for code, year in _DATA["dry_years"]}
 
-# Three export layouts: the station's workbook (title, two-row header, the class it judged),
-# the new system's CSV (codes, English-style headers), the old system's (section names). The
-# workbook's single columns outnumber its factor sub-columns, so its top header row is found.
-XLSX_HEADER: tuple[tuple[str, HeaderCell], ...] = (
-    ("_no", ("序号", None)),
-    ("river", ("河流", None)),
-    ("section_code", ("断面编码", None)),
-    ("section_name", ("断面名称", None)),
-    ("sampled_on", ("采样日期", None)),
-    ("water_temp", ("水温(℃)", None)),
-    ("dissolved_oxygen", ("监测结果(mg/L)", "溶解氧")),
-    ("codmn", ("监测结果(mg/L)", "高锰酸盐指数")),
-    ("cod", ("监测结果(mg/L)", "化学需氧量")),
-    ("bod5", ("监测结果(mg/L)", "五日生化需氧量")),
-    ("nh3n", ("监测结果(mg/L)", "氨氮")),
-    ("tp", ("监测结果(mg/L)", "总磷")),
-    ("delivered_class", ("水质类别", None)),
-    ("remarks", ("备注", None)),
-)
-CODE_HEADERS = (
-    ("section_code", "断面编码"),
-    ("sampled_on", "采样日期"),
-    ("water_temp", "水温"),
-    ("dissolved_oxygen", "DO"),
-    ("codmn", "CODMn"),
-    ("cod", "CODcr"),
-    ("bod5", "BOD5"),
-    ("nh3n", "NH3-N"),
-    ("tp", "TP"),
-)
-OLD_HEADERS = (
-    ("section_name", "监测断面"),
-    ("river", "所在河流"),
-    ("sampled_on", "监测日期"),
-    ("dissolved_oxygen", "溶解氧"),
-    ("codmn", "高锰酸盐指数"),
-    ("cod", "化学需氧量"),
-    ("nh3n", "氨氮"),
-    ("tp", "总磷"),
-    ("remarks", "备注"),
-)
 ROMAN = ("Ⅰ类", "Ⅱ类", "Ⅲ类", "Ⅳ类", "Ⅴ类", "劣Ⅴ类")
-
-
-def file_format(month: int) -> str:
-    """xlsx, UTF-8 CSV, UTF-8 BOM CSV and GB18030 CSV in turn, by month."""
-    return ("xlsx", "csv-utf8", "csv-bom", "csv-gb18030")[month % 4]
 
 
 @dataclass(frozen=True)
@@ -268,9 +219,12 @@ def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], day: dt.da
         factor = rng.choice(("cod", "nh3n", "tp"))
         row[factor] = f"-{rng.uniform(0.1, 5):.{DECIMALS[factor]}f}"
     elif kind == "do_above_20":
-        row["dissolved_oxygen"] = f"{rng.uniform(25, 90):.1f}"  # a decimal point lost
+        lost_point = f"{rng.uniform(25, 90):.1f}"  # a decimal point lost: above the maximum
+        row["dissolved_oxygen"] = checked(FEED, "dissolved_oxygen", lost_point)
     elif kind == "unknown_section":
-        row["section_code"] = row["section_name"] = rng.choice(UNKNOWN_SECTIONS)
+        row["section_code"] = row["section_name"] = rng.choice(
+            violating(FEED, "section_code", UNKNOWN_SECTIONS)
+        )
     elif kind == "outside_period":
         # a sample of the month before, left in this month's report
         row["sampled_on"] = (day.replace(day=1) - dt.timedelta(days=rng.randint(1, 10))).isoformat()
@@ -288,12 +242,6 @@ def _forgotten_sample(rng: random.Random, samples: Sequence[Sample]) -> Sample:
     return _sample(rng, base.section, _profiles()[base.section["section_code"]], day)
 
 
-def delivered_at(year: int, month: int, day: int = DELIVERY_DAY) -> dt.datetime:
-    """When a month's results are delivered (naive Beijing time): `day` of the next month."""
-    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return dt.datetime(next_year, next_month, day, 10, 0)
-
-
 def _xlsx_value(name: str, value: Any) -> Any:
     """Numbers are numbers in the station's workbook; 未检出 and dates stay as typed."""
     if name == "sampled_on":
@@ -302,21 +250,6 @@ def _xlsx_value(name: str, value: Any) -> Any:
         return float(value)
     except ValueError:
         return value
-
-
-def _write(path: Path, fmt: str, title: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    if fmt == "xlsx":
-        header = [cell for _, cell in XLSX_HEADER]
-        table = [
-            [number if name == "_no" else _xlsx_value(name, row[name]) for name, _ in XLSX_HEADER]
-            for number, row in enumerate(rows, start=1)
-        ]
-        write_table_xlsx(path, "地表水监测", title, header, table)
-        return
-    columns = OLD_HEADERS if fmt == "csv-gb18030" else CODE_HEADERS
-    encoding = {"csv-utf8": "utf-8", "csv-bom": "utf-8-sig", "csv-gb18030": "gb18030"}[fmt]
-    table = [[row[name] for name, _ in columns] for row in rows]
-    write_csv(path, [head for _, head in columns], table, encoding)
 
 
 def generate_surface_water(
@@ -332,17 +265,17 @@ def generate_surface_water(
     sections = load_seed("ref_surface_water_sections")
     limits = load_seed("ref_gb3838_limits")
     landing = Path(out_dir) / FEED
-    wanted = sorted(set(years))
-    if wanted and wanted[0] - 1 >= FIRST_MONTH.year:
-        wanted.insert(0, wanted[0] - 1)  # the prior-year baseline
 
+    layouts = feed_layouts(FEED)
+    delivery = layouts.delivery
+    assert delivery is not None
     out = Deliveries(ERROR_KINDS, ("redeliveries", "repeated_deliveries"))
-    for year in wanted:
+    for year in years_with_baseline(years):
         pick = rng_for(seed, FEED, "redelivery", year)
         corrected_month, repeated_month = pick.sample(range(1, 13), 2)
         for month in range(1, 13):
             samples = _samples_of_month(seed, year, month, scale, sections)
-            fmt = file_format(month)
+            layout = layouts.of_month(month)
             rng = rng_for(seed, FEED, "rows", year, month)
             clean = [_row(rng, sample, limits) for sample in samples]
             # Errors draw from their own generator: the clean content is the same at any rate.
@@ -359,13 +292,7 @@ def generate_surface_water(
                         _inject_error(error_rng, kind, row, sample.on)
                     out.errors[kind] += 1
                 delivered.append(row)
-            folder = landing / f"{year}-{month:02d}"
-            ext = "xlsx" if fmt == "xlsx" else "csv"
-            stem = f"廊坊市{year}年{month}月地表水监测断面水质月报"
-            title = f"廊坊市{year}年{month}月地表水监测断面水质监测结果"
-            path = folder / f"{stem}.{ext}"
-            _write(path, fmt, title, delivered)
-            out.add(path, len(delivered), delivered_at(year, month))
+            corrected = None
             if month == corrected_month and len(clean) >= 3:
                 fix = rng_for(seed, FEED, "correction", year, month)
                 corrected = [dict(row) for row in clean]
@@ -375,13 +302,17 @@ def generate_surface_water(
                 corrected.pop(fix.randrange(len(corrected)))  # a sample withdrawn (采样不规范)
                 extra = _forgotten_sample(fix, samples)
                 corrected.append({**_row(fix, extra, limits), "remarks": "补测"})
-                fixed_path = folder / f"{stem}_更正.{ext}"
-                _write(fixed_path, fmt, title + "（更正）", corrected)
-                out.add(fixed_path, len(corrected), delivered_at(year, month, CORRECTION_DAY))
-                out.other["redeliveries"] += 1
-            if month == repeated_month:
-                again = folder / f"{stem}_重发.{ext}"
-                write_atomically(again, path.read_bytes())
-                out.add(again, len(delivered), delivered_at(year, month, REPEAT_DAY))
-                out.other["repeated_deliveries"] += 1
+            deliver_month(
+                out,
+                delivery,
+                layout,
+                landing / f"{year}-{month:02d}" / f"廊坊市{year}年{month}月地表水监测断面水质月报",
+                delivered,
+                year,
+                month,
+                title=f"廊坊市{year}年{month}月地表水监测断面水质监测结果",
+                value=_xlsx_value if layout.fmt == "xlsx" else None,
+                corrected=corrected,
+                repeated=month == repeated_month,
+            )
     return out.summary()

@@ -20,12 +20,13 @@ import datetime as dt
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     Enterprise,
     EnterpriseRegistry,
@@ -36,13 +37,11 @@ from orchestration.sample_data.common import (
     division_code,
     rng_for,
     working_days,
-    write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.delivery import deliver_month, feed_layouts, layouts_file
+from sample_data.violations import violating
 
 FEED = "construction_acceptance"
-DELIVERY_DAY = 10  # a month's summary arrives on the 10th of the next month
-CORRECTION_DAY = 22  # the corrected file of the year's re-delivered month
 # 建质〔2014〕124号 (五方责任主体项目负责人质量终身责任追究暂行办法) took effect in September 2014.
 LIFETIME_SYSTEM_START = dt.date(2014, 9, 1)
 # Completions peak before winter and at year end; little is accepted around Spring Festival.
@@ -60,10 +59,6 @@ ERROR_KINDS = (
     "started_after_accepted",
     "bad_flag",
 )
-UNKNOWN_COUNTIES = ("燕郊", "北京市通州区", "廊坊市", "天津市武清区")
-UNKNOWN_TYPES = ("装饰装修", "园林绿化", "其他", "人防工程")
-UNKNOWN_VERDICTS = ("基本合格", "待复查", "暂缓验收", "见验收报告")
-BAD_FLAGS = ("待补", "部分", "补签中", "?")
 
 
 @dataclass(frozen=True)
@@ -80,157 +75,47 @@ class TypeProfile:
     reasons: tuple[str, ...]
 
 
-TYPES: tuple[TypeProfile, ...] = (
-    TypeProfile(
-        "building",
-        "JZ",
-        900,
-        (("房建", 0.4), ("房屋建筑工程", 0.4), ("建筑工程", 0.2)),
-        (14, 36),
-        0.012,
-        0.0,
-        (
-            "外墙外保温系统节能检测不符合要求",
-            "室内环境污染物浓度检测超标（甲醛）",
-            "屋面防水渗漏，需整改后复验",
-            "楼梯栏杆高度不符合规范要求",
-            "混凝土结构实体强度检测不合格",
-            "工程技术资料不全，资料与实体不符",
-        ),
-    ),
-    TypeProfile(
-        "municipal",
-        "SZ",
-        130,
-        (("市政", 0.35), ("市政基础设施工程", 0.45), ("市政工程", 0.2)),
-        (5, 14),
-        0.015,
-        0.0,
-        (
-            "沥青路面压实度不足",
-            "雨水管道闭水试验不合格",
-            "检查井井盖高差超标",
-            "工程技术资料不全",
-        ),
-    ),
-    TypeProfile(
-        "water",
-        "SL",
-        40,
-        (("水利", 0.4), ("水利工程", 0.6)),
-        (4, 16),
-        0.02,
-        0.05,
-        ("堤身填筑压实度不足", "混凝土抗压强度不满足设计要求", "闸门启闭试验不合格"),
-    ),
-    TypeProfile(
-        "transport",
-        "JT",
-        35,
-        (("交通", 0.3), ("公路工程", 0.5), ("交通工程", 0.2)),
-        (6, 20),
-        0.02,
-        0.05,
-        ("路面平整度检测不合格", "桥梁伸缩缝安装不符合要求", "交安设施不完善"),
-    ),
-)
+def _type(raw: Mapping[str, Any]) -> TypeProfile:
+    return TypeProfile(
+        code=raw["code"],
+        prefix=raw["prefix"],
+        per_year=raw["per_year"],
+        spellings=tuple(raw["spellings"].items()),
+        build_months=(raw["build_months"][0], raw["build_months"][1]),
+        refusal_rate=raw["refusal_rate"],
+        flag_shortfall=raw["flag_shortfall"],
+        reasons=tuple(raw["reasons"]),
+    )
 
-# Where building happens: the Beijing-facing counties (燕郊 in 三河, 固安, 香河, 大厂) and the
-# city districts build most; unknown or new codes get the neutral weight 1.0.
-COUNTY_WEIGHTS = {
-    "131082": 2.0,  # 三河 (燕郊)
-    "131022": 1.6,  # 固安
-    "131003": 1.4,  # 广阳
-    "131002": 1.2,  # 安次
-    "131024": 1.2,  # 香河
-    "131081": 1.0,  # 霸州
-    "131028": 0.8,  # 大厂
-    "131023": 0.7,  # 永清
-    "131026": 0.6,  # 文安
-    "131025": 0.6,  # 大城
-    "LFKFQ": 1.0,
-}
-# The city station supervises the two districts and the development zone itself.
-CITY_STATION_COUNTIES = {"131002", "131003", "LFKFQ"}
 
-_ESTATE_FIRST = "锦华金鼎御翠盛和瑞颐嘉泰恒富康怡"
-_ESTATE_SECOND = "园苑府城庭邸居湾"
-_ESTATE_FORMS = ("花园", "家园", "新城", "名邸", "国际", "")
-_ROADS = (
-    "新华路",
-    "和平路",
-    "建设大街",
-    "光明西道",
-    "银河北路",
-    "迎宾路",
-    "永兴路",
-    "金源道",
-    "爱民东道",
-    "西昌路",
-)
-_MUNICIPAL_KINDS = (
-    "道路改造工程",
-    "雨污分流管网工程",
-    "道路及配套管网工程",
-    "供热管网改造工程",
-    "桥梁工程",
-)
-_RIVERS = ("永定河", "大清河", "北运河", "潮白河", "子牙河", "龙河", "牤牛河", "中亭河")
-_HIGHWAYS = ("G112", "G106", "S272", "S378", "廊涿公路", "廊霸公路")
-# (institution, building, the county bureau that builds it)
-_PUBLIC_BUILDINGS = (
-    ("第二实验小学", "教学楼", "教育局"),
-    ("第三中学", "综合楼", "教育局"),
-    ("人民医院", "门诊楼", "卫生和计划生育局"),
-    ("中医院", "病房楼", "卫生和计划生育局"),
-    ("文化中心", "主体", "文化广电新闻出版局"),
-    ("职教中心", "实训楼", "教育局"),
-)
-
-FLAG_STYLES = (("是", "否"), ("√", "×"), ("有", "无"))
+# The catalogue (types, where building happens, names, spellings): layouts/<feed>.yaml.
+_DATA = layouts_file(FEED)
+TYPES: tuple[TypeProfile, ...] = tuple(_type(raw) for raw in _DATA["types"])
+COUNTY_WEIGHTS: Mapping[str, float] = _DATA["county_weights"]
+CITY_STATION_COUNTIES = frozenset(_DATA["city_station_counties"])
+_ESTATE_FIRST: str = _DATA["estate_first"]
+_ESTATE_SECOND: str = _DATA["estate_second"]
+_ESTATE_FORMS = tuple(_DATA["estate_forms"])
+_ROADS = tuple(_DATA["roads"])
+_MUNICIPAL_KINDS = tuple(_DATA["municipal_kinds"])
+_RIVERS = tuple(_DATA["rivers"])
+_HIGHWAYS = tuple(_DATA["highways"])
+_PUBLIC_BUILDINGS = tuple(tuple(building) for building in _DATA["public_buildings"])
+FLAG_STYLES = tuple((yes, no) for yes, no in _DATA["flag_styles"])
 FLAG_COLUMNS = ("has_commitment_letter", "has_permanent_sign", "has_quality_archive")
 
-# Three export layouts, by month: xlsx from the office's workbook (title, two-row header),
-# CSV "UTF-8 with BOM" from the new system, GB18030 CSV from a county station's old one.
-XLSX_HEADER: tuple[tuple[str, HeaderCell], ...] = (
-    ("_no", ("序号", None)),
-    ("project_id", ("工程编号", None)),
-    ("project_name", ("工程名称", None)),
-    ("_city", ("行政区划", "市")),
-    ("county_code", ("行政区划", "县区")),
-    ("project_type", ("工程类别", None)),
-    ("started_on", ("开工日期", None)),
-    ("accepted_on", ("竣工验收日期", None)),
-    ("verdict", ("验收结论", None)),
-    ("failure_reason", ("不合格原因", None)),
-    ("supervising_body", ("质量监督机构", None)),
-    ("developer", ("建设单位", None)),
-    ("contractor", ("施工单位", None)),
-    ("floor_area", ("建筑面积（㎡）", None)),
-    ("has_commitment_letter", ("终身责任制度落实情况", "书面承诺书")),
-    ("has_permanent_sign", ("终身责任制度落实情况", "永久性标牌")),
-    ("has_quality_archive", ("终身责任制度落实情况", "质量信息档案")),
-)
-OLD_SYSTEM_HEADERS = {
-    "project_id": "项目编号",
-    "project_name": "项目名称",
-    "county_code": "所在县区",
-    "project_type": "工程类型",
-    "started_on": "开工时间",
-    "accepted_on": "验收日期",
-    "verdict": "验收意见",
-    "failure_reason": "存在问题",
-    "supervising_body": "监督机构",
-    "floor_area": "建筑面积(平方米)",
-    "has_commitment_letter": "五方主体项目负责人终身责任书面承诺书",
-    "has_permanent_sign": "设置永久性标牌",
-    "has_quality_archive": "质量信息档案建立",
-}
+
+@cache
+def unknown(column: str) -> tuple[str, ...]:
+    """What a mistake types in `column`, as far as the contract refuses it."""
+    key = {"county_code": "unknown_counties", "project_type": "unknown_types"}
+    return violating(FEED, column, _DATA[key.get(column, "unknown_verdicts")])
 
 
-def file_format(month: int) -> str:
-    """xlsx in the quarter's last month, UTF-8 BOM CSV after it, GB18030 CSV in between."""
-    return {0: "xlsx", 1: "csv-utf8", 2: "csv-gb18030"}[month % 3]
+@cache
+def bad_flags() -> tuple[str, ...]:
+    """What a mistake types in a 终身责任 column: refused in each of them."""
+    return violating(FEED, FLAG_COLUMNS, _DATA["bad_flags"])
 
 
 @dataclass(frozen=True)
@@ -499,11 +384,11 @@ def _bad_date(rng: random.Random, day: dt.date) -> str:
 def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], attempt: Attempt) -> None:
     """Exactly one contract violation per erroneous row."""
     if kind == "unknown_county":
-        row["county_code"] = rng.choice(UNKNOWN_COUNTIES)
+        row["county_code"] = rng.choice(unknown("county_code"))
     elif kind == "unknown_project_type":
-        row["project_type"] = rng.choice(UNKNOWN_TYPES)
+        row["project_type"] = rng.choice(unknown("project_type"))
     elif kind == "unknown_verdict":
-        row["verdict"] = rng.choice(UNKNOWN_VERDICTS)
+        row["verdict"] = rng.choice(unknown("verdict"))
     elif kind == "bad_date":
         row["accepted_on"] = _bad_date(rng, attempt.on)
     elif kind == "outside_period":
@@ -516,7 +401,7 @@ def _inject_error(rng: random.Random, kind: str, row: dict[str, Any], attempt: A
     elif kind == "started_after_accepted":
         row["started_on"] = (attempt.on + dt.timedelta(days=rng.randint(30, 200))).isoformat()
     elif kind == "bad_flag":
-        row[rng.choice(FLAG_COLUMNS)] = rng.choice(BAD_FLAGS)
+        row[rng.choice(FLAG_COLUMNS)] = rng.choice(bad_flags())
     else:  # pragma: no cover - ERROR_KINDS and this function change together
         raise ValueError(kind)
 
@@ -569,43 +454,11 @@ def _forgotten_project(
     )
 
 
-def delivered_at(year: int, month: int, day: int = DELIVERY_DAY) -> dt.datetime:
-    """When a month's summary is delivered (naive Beijing time): the `day` of the next month."""
-    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return dt.datetime(next_year, next_month, day, 9, 30)
-
-
 def _xlsx_value(name: str, value: Any) -> Any:
-    """Areas are numbers in the office's workbook, not text."""
+    """Areas are numbers in the office's workbook, not text; the CSVs write text."""
     if name == "floor_area" and value != "/":
         return float(value)
     return value
-
-
-def _write(
-    path: Path,
-    fmt: str,
-    title: str,
-    rows: Sequence[Mapping[str, Any]],
-    labels: Mapping[str, str],
-) -> None:
-    if fmt == "xlsx":
-        header = [cell for _, cell in XLSX_HEADER]
-        table = [
-            [number if name == "_no" else _xlsx_value(name, row[name]) for name, _ in XLSX_HEADER]
-            for number, row in enumerate(rows, start=1)
-        ]
-        write_table_xlsx(path, "竣工验收", title, header, table)
-        return
-    names = list(labels)
-    if fmt == "csv-gb18030":
-        heads = ["序号", *(OLD_SYSTEM_HEADERS.get(n, labels[n]) for n in names)]
-        encoding = "gb18030"
-    else:
-        heads = ["序号", *(labels[n] for n in names)]
-        encoding = "utf-8-sig"
-    table = [[number, *(row[n] for n in names)] for number, row in enumerate(rows, start=1)]
-    write_csv(path, heads, table, encoding)
 
 
 def generate_construction_acceptance(
@@ -620,7 +473,9 @@ def generate_construction_acceptance(
     A year's files are the same whichever other years are generated."""
     check_arguments(scale, error_rate)
     contract = load_contract(FEED)
-    labels = {column.name: column.label for column in contract.columns}
+    layouts = feed_layouts(FEED)
+    delivery = layouts.delivery
+    assert delivery is not None
     landing = Path(out_dir) / contract.landing_dir
     counties = load_seed("ref_counties")
     firms = _firms(EnterpriseRegistry(seed), counties, scale)
@@ -649,10 +504,11 @@ def generate_construction_acceptance(
             )
             if not entries:
                 continue
-            fmt = file_format(month)
+            layout = layouts.of_month(month)
+            xlsx = layout.fmt == "xlsx"
             rng = rng_for(seed, FEED, "rows", year, month)
-            style = FLAG_STYLES[0] if fmt == "xlsx" else rng.choice(FLAG_STYLES)
-            clean = [_row(rng, p, a, style, fmt == "xlsx") for p, a in entries]
+            style = FLAG_STYLES[0] if xlsx else rng.choice(FLAG_STYLES)
+            clean = [_row(rng, p, a, style, xlsx) for p, a in entries]
             # Errors draw from their own generator: the clean content is the same at any rate.
             error_rng = rng_for(seed, FEED, "errors", year, month)
             delivered = []
@@ -663,20 +519,22 @@ def generate_construction_acceptance(
                     _inject_error(error_rng, kind, row, attempt)
                     out.errors[kind] += 1
                 delivered.append(row)
-            folder = landing / f"{year}-{month:02d}"
-            ext = "xlsx" if fmt == "xlsx" else "csv"
-            stem = f"廊坊市{year}年{month}月建设工程竣工验收汇总表"
-            title = f"廊坊市{year}年{month}月建设工程竣工验收情况汇总表"
-            path = folder / f"{stem}.{ext}"
-            _write(path, fmt, title, delivered, labels)
-            out.add(path, len(delivered), delivered_at(year, month))
+            corrected = None
             if month == corrected_month:
                 fix = rng_for(seed, FEED, "correction", year, month)
                 forgotten = _forgotten_project(fix, firms, counties, year, month)
-                extra = _row(fix, forgotten, forgotten.attempts[0], style, fmt == "xlsx")
+                extra = _row(fix, forgotten, forgotten.attempts[0], style, xlsx)
                 corrected = _correct(fix, clean, extra, style)
-                fixed_path = folder / f"{stem}_更正.{ext}"
-                _write(fixed_path, fmt, title + "（更正）", corrected, labels)
-                out.add(fixed_path, len(corrected), delivered_at(year, month, CORRECTION_DAY))
-                out.other["redeliveries"] += 1
+            deliver_month(
+                out,
+                delivery,
+                layout,
+                landing / f"{year}-{month:02d}" / f"廊坊市{year}年{month}月建设工程竣工验收汇总表",
+                delivered,
+                year,
+                month,
+                title=f"廊坊市{year}年{month}月建设工程竣工验收情况汇总表",
+                value=_xlsx_value if xlsx else None,
+                corrected=corrected,
+            )
     return out.summary()

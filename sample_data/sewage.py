@@ -31,28 +31,23 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import random
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
     date_variant,
     rng_for,
-    write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.delivery import deliver_month, feed_layouts, layouts_file, years_with_baseline
+from sample_data.violations import violating
 
 FEED = "sewage"
-FIRST_YEAR = 2014  # the platform's first month is 2014-01
-DELIVERY_DAY = 10
-CORRECTION_DAY = 20
-REPEAT_DAY = 13
 BASE_YEAR = 2015
 URBAN_TREATED_PER_DAY = 22.0  # 万吨/日 treated by the 市区 plants in the base year
 GROWTH_PER_YEAR = 0.03
@@ -76,95 +71,6 @@ ERROR_KINDS = (
 )
 PLANT_ONLY_KINDS = ("unknown_plant",)
 UNKNOWN_PLANTS = ("廊坊市第三污水处理厂", "永清县污水处理厂", "北京通州碧水再生水厂", "WS99")
-
-# The fields of a report row (contract column names) and each layout's headers.
-FIELDS = (
-    "stat_month",
-    "row_type",
-    "plant_code",
-    "design_capacity",
-    "days_operated",
-    "treated_volume",
-    "generated_volume",
-    "remarks",
-)
-XLSX_HEADER: tuple[tuple[str, HeaderCell], ...] = (
-    ("_no", ("序号", None)),
-    ("stat_month", ("统计月份", None)),
-    ("row_type", ("项目类别", None)),
-    ("plant_code", ("污水处理厂名称", None)),
-    ("design_capacity", ("设计处理能力（万吨/日）", None)),
-    ("days_operated", ("运行情况", "运行天数（天）")),
-    ("treated_volume", ("运行情况", "处理量（万吨）")),
-    ("generated_volume", ("市区污水排放总量（万吨）", None)),
-    ("remarks", ("备注", None)),
-)
-
-
-@dataclass(frozen=True)
-class CsvLayout:
-    """A CSV export: encoding, headers by field, spellings of the row types and dates."""
-
-    encoding: str
-    headers: Mapping[str, str]
-    plant_word: str
-    total_word: str
-    date_style: str
-
-
-CSV_LAYOUTS = {
-    "csv-bom": CsvLayout(
-        "utf-8-sig",
-        {
-            "stat_month": "统计月份",
-            "row_type": "项目类别",
-            "plant_code": "污水处理厂",
-            "design_capacity": "设计能力（万吨/日）",
-            "days_operated": "运行天数",
-            "treated_volume": "污水处理量（万吨）",
-            "generated_volume": "市区污水排放总量（万吨）",
-            "remarks": "备注",
-        },
-        "污水处理厂",
-        "市区污水排放总量",
-        "iso",
-    ),
-    # a county office's old system: no capacity or days columns
-    "csv-gb18030": CsvLayout(
-        "gb18030",
-        {
-            "stat_month": "月份",
-            "row_type": "类别",
-            "plant_code": "厂名",
-            "treated_volume": "实际处理量",
-            "generated_volume": "污水排放量",
-            "remarks": "说明",
-        },
-        "处理厂",
-        "排放总量",
-        "chinese",
-    ),
-    "csv-utf8": CsvLayout(
-        "utf-8",
-        {
-            "stat_month": "报告期",
-            "row_type": "类别",
-            "plant_code": "处理厂名称",
-            "design_capacity": "设计规模（万吨/日）",
-            "days_operated": "运行天数",
-            "treated_volume": "处理量",
-            "generated_volume": "排放总量",
-        },
-        "污水厂",
-        "污水排放总量",
-        "slash",
-    ),
-}
-
-
-def file_format(month: int) -> str:
-    """xlsx every fourth month (4, 8, 12), else one CSV flavour each in turn."""
-    return ("xlsx", "csv-bom", "csv-gb18030", "csv-utf8")[month % 4]
 
 
 @dataclass(frozen=True)
@@ -243,13 +149,10 @@ def _name(rng: random.Random, plant: Mapping[str, str]) -> str:
 def _rows(rng: random.Random, month: Month, fmt: str) -> list[dict[str, Any]]:
     """The month's report rows keyed by field, as the format spells them."""
     first_day = dt.date(month.year, month.month, 1)
-    if fmt == "xlsx":
-        when: Any = first_day
-        plant_word, total_word = "污水处理厂", "市区污水排放总量"
-    else:
-        layout = CSV_LAYOUTS[fmt]
-        when = date_variant(first_day, layout.date_style)
-        plant_word, total_word = layout.plant_word, layout.total_word
+    spelling = layouts_file(FEED)["spellings"][fmt]
+    style = spelling["month"]
+    when: Any = first_day if style == "date" else date_variant(first_day, style)
+    plant_word, total_word = spelling["plant"], spelling["total"]
     rows = [
         {
             "stat_month": when,
@@ -294,7 +197,7 @@ def _inject_error(
     elif kind == "missing_volume":
         row[volume] = None
     elif kind == "unknown_plant":
-        row["plant_code"] = rng.choice(UNKNOWN_PLANTS)
+        row["plant_code"] = rng.choice(violating(FEED, "plant_code", UNKNOWN_PLANTS))
     elif kind == "missing_month":
         row["stat_month"] = rng.choice((f"{month.year}年", f"{month.year}--01", f"{month.year}"))
     elif kind == "outside_period":
@@ -332,32 +235,8 @@ def _with_errors(
     return delivered, kinds
 
 
-def _write(path: Path, fmt: str, month: Month, rows: Sequence[Mapping[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    title = f"廊坊市{month.year}年{month.month}月城市污水处理情况统计表"
-    if fmt == "xlsx":
-        table = [
-            [number if name == "_no" else row[name] for name, _ in XLSX_HEADER]
-            for number, row in enumerate(rows, start=1)
-        ]
-        header = [cell for _, cell in XLSX_HEADER]
-        subtitle = "填报单位：廊坊市住房和城乡建设局　　　　计量单位：万吨、万吨/日"
-        write_table_xlsx(path, "污水处理", title, header, table, subtitle=subtitle)
-        return
-    layout = CSV_LAYOUTS[fmt]
-    names = [n for n in FIELDS if n in layout.headers]
-    cells = [[_csv_value(row[n]) for n in names] for row in rows]
-    write_csv(path, [layout.headers[n] for n in names], cells, layout.encoding)
-
-
-def _csv_value(value: Any) -> Any:
+def _csv_value(name: str, value: Any) -> Any:
     return "" if value is None else value
-
-
-def delivered_at(year: int, month: int, day: int = DELIVERY_DAY) -> dt.datetime:
-    """When a month's report is delivered (naive Beijing time): `day` of the next month."""
-    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return dt.datetime(next_year, next_month, day, 9, 30)
 
 
 def _corrected(
@@ -374,14 +253,6 @@ def _corrected(
     return [*rows[:-1], dict(left_out), total]
 
 
-def years_written(years: Sequence[int]) -> list[int]:
-    """The requested years and the prior-year baseline (not before FIRST_YEAR)."""
-    wanted = set(years)
-    if wanted and min(wanted) - 1 >= FIRST_YEAR:
-        wanted.add(min(wanted) - 1)
-    return sorted(wanted)
-
-
 def generate_sewage(
     out_dir: Path,
     years: Sequence[int],
@@ -396,14 +267,18 @@ def generate_sewage(
     check_arguments(scale, error_rate)
     plants = load_seed("ref_sewage_plants")
     landing = Path(out_dir) / FEED
+    layouts = feed_layouts(FEED)
+    delivery = layouts.delivery
+    assert delivery is not None
     out = Deliveries(ERROR_KINDS, ("redeliveries", "repeated_deliveries"))
-    for year in years_written(years):
+    for year in years_with_baseline(years):
         pick = rng_for(seed, FEED, "redelivery", year)
         corrected_month, repeated_month = pick.sample(range(1, 13), 2)
         county_rows = [i for i, p in enumerate(plants) if not _urban(p)]
         left_out_index = pick.choice(county_rows)
         for month in _months_of_year(seed, year, scale, plants):
-            fmt = file_format(month.month)
+            layout = layouts.of_month(month.month)
+            fmt = layout.fmt
             clean = _rows(rng_for(seed, FEED, "rows", year, month.month), month, fmt)
             first = clean
             if month.month == corrected_month:
@@ -411,23 +286,26 @@ def generate_sewage(
             error_rng = rng_for(seed, FEED, "errors", year, month.month)
             delivered, kinds = _with_errors(error_rng, first, month, error_rate)
             out.errors.update(kinds)
-            folder = landing / f"{year}-{month.month:02d}"
-            ext = "xlsx" if fmt == "xlsx" else "csv"
-            stem = f"廊坊市{year}年{month.month}月市区污水处理情况月报"
-            path = folder / f"{stem}.{ext}"
-            _write(path, fmt, month, delivered)
-            out.add(path, len(delivered), delivered_at(year, month.month))
+            corrected = None
             if month.month == corrected_month:
                 fix = rng_for(seed, FEED, "correction", year)
                 kept = [r for i, r in enumerate(clean) if i != left_out_index]
-                fixed = _corrected(fix, kept, clean[left_out_index])
-                fixed_path = folder / f"{stem}_更正.{ext}"
-                _write(fixed_path, fmt, month, fixed)
-                out.add(fixed_path, len(fixed), delivered_at(year, month.month, CORRECTION_DAY))
-                out.other["redeliveries"] += 1
-            if month.month == repeated_month:
-                again = folder / f"{stem}_重复报送.{ext}"
-                shutil.copyfile(path, again)
-                out.add(again, len(delivered), delivered_at(year, month.month, REPEAT_DAY))
-                out.other["repeated_deliveries"] += 1
+                corrected = _corrected(fix, kept, clean[left_out_index])
+            stem = f"廊坊市{year}年{month.month}月市区污水处理情况月报"
+            title = f"廊坊市{year}年{month.month}月城市污水处理情况统计表"
+            deliver_month(
+                out,
+                delivery,
+                layout,
+                landing / f"{year}-{month.month:02d}" / stem,
+                delivered,
+                year,
+                month.month,
+                title=title,
+                subtitle="填报单位：廊坊市住房和城乡建设局　　　　计量单位：万吨、万吨/日",
+                value=None if fmt == "xlsx" else _csv_value,
+                corrected=corrected,
+                corrected_title=title,
+                repeated=month.month == repeated_month,
+            )
     return out.summary()

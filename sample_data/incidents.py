@@ -26,17 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     EnterpriseRegistry,
     GenerationSummary,
     check_arguments,
     date_variant,
     rng_for,
-    write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
-from orchestration.sample_data.incident_events import (
+from sample_data.delivery import TableLayout, deliver, layouts_file, table_layout
+from sample_data.incident_events import (
     FEED,
     Incident,
     background_incidents,
@@ -44,6 +43,7 @@ from orchestration.sample_data.incident_events import (
     scripted_incidents,
     weighted,
 )
+from sample_data.violations import violating
 
 DUE_DAY = 5  # a month's report is due by the 5th of the next month
 LATE_SHARE = 0.05  # reports that arrive a few days after the due date
@@ -62,11 +62,6 @@ ERROR_KINDS = (
     "construction_without_investigation",
     "duplicate_id",
 )
-UNKNOWN_COUNTIES = ("北京市通州区", "天津市武清区", "燕郊", "保定市雄县")
-UNKNOWN_DOMAINS = ("消防", "环境", "交通运输", "安全生产")
-UNKNOWN_TYPES = ("火灾", "群体性事件", "交通事故", "待定")
-UNKNOWN_LEVELS = ("严重", "待定", "未定级", "轻微")
-BAD_CASUALTIES = ("约20", "3人", "若干", "十余人")
 
 
 @dataclass(frozen=True)
@@ -76,176 +71,41 @@ class Department:
     code: str
     folder: str  # the folder the office files its reports in (any spelling 牵头部门 accepts)
     prefix: str  # incident numbers: <prefix>-<YYYYMM>-<nn>
-    fmt: str  # xlsx | csv-utf8 | csv-bom | csv-gb18030
     stem: str  # file name; {year} {month} {mm}
     # The title line above the header names the month: a 零报告 is then never byte-identical
     # to another month's (the loader skips a file whose content it has already ingested).
     title: str
-    header: tuple[tuple[str, HeaderCell], ...]  # contract column (or _no / _city) → header
+    layout: TableLayout  # format; contract columns (or _no / _city) and their headers
     date_styles: tuple[tuple[str, float], ...] = (("iso", 1.0),)
     domain_names: Mapping[str, str] = field(default_factory=dict)  # how it writes 领域
     nature_default: str | None = None  # what its 性质 column says when not recognised
 
 
-def _single(*pairs: tuple[str, str]) -> tuple[tuple[str, HeaderCell], ...]:
-    return tuple((name, (header, None)) for name, header in pairs)
+def _department(raw: Mapping[str, Any]) -> Department:
+    layout = table_layout(
+        FEED, raw["format"], {"sheet": "事件报告", "csv_title": True, **raw}
+    )  # the CSVs carry the title as their first line
+    return Department(
+        code=raw["code"],
+        folder=raw["folder"],
+        prefix=raw["prefix"],
+        stem=raw["stem"],
+        title=raw["title"],
+        layout=layout,
+        date_styles=tuple((raw.get("date_styles") or {"iso": 1.0}).items()),
+        domain_names=raw["domain_names"],
+        nature_default=raw.get("nature_default"),
+    )
 
 
-DEPARTMENTS: tuple[Department, ...] = (
-    Department(
-        "SZJJ",
-        "市质监局",
-        "ZJ",
-        "xlsx",
-        "市质监局{year}年{month}月质量安全事件报告表",
-        "廊坊市质量技术监督局{year}年{month}月产品质量、特种设备及服务质量安全事件报告表",
-        _single(
-            ("_no", "序号"),
-            ("incident_id", "事件编号"),
-            ("title", "事件名称"),
-            ("occurred_on", "发生日期"),
-            ("reported_on", "报告日期"),
-            ("county_code", "县（市、区）"),
-            ("domain_code", "领域"),
-            ("incident_type", "事件类型"),
-            ("level", "事件等级"),
-            ("nature", "事件性质"),
-            ("party", "涉事单位"),
-            ("deaths", "死亡人数"),
-            ("injured", "受伤人数"),
-            ("summary", "简要情况"),
-        ),
-        domain_names={"product": "产品质量", "special_equipment": "特种设备", "service": "服务"},
-        nature_default="否",
-    ),
-    Department(
-        "SSYJJ",
-        "市食药监局",
-        "SY",
-        "csv-gb18030",
-        "食品药品安全事件月报_{year}{mm}",
-        "廊坊市食品药品监督管理局食品药品安全事件月报（{year}年{month}月）",
-        _single(
-            ("_no", "序号"),
-            ("incident_id", "编号"),
-            ("title", "事件标题"),
-            ("occurred_on", "发生时间"),
-            ("reported_on", "上报时间"),
-            ("county_code", "所在县区"),
-            ("domain_code", "事件类别"),
-            ("incident_type", "事故类型"),
-            ("level", "事件等级"),
-            ("setting", "发生场所"),
-            ("injured", "发病人数"),
-            ("deaths", "死亡人数"),
-            ("party", "涉事单位"),
-            ("summary", "事件概况"),
-        ),
-        date_styles=(("slash", 0.7), ("iso", 0.3)),
-        domain_names={"food": "食品安全", "drug": "药品"},
-    ),
-    Department(
-        "SNYJ",
-        "农业局",
-        "NY",
-        "csv-utf8",
-        "农产品质量安全事件报告_{year}-{mm}",
-        "填报单位：廊坊市农业局　报告期：{year}年{month}月",
-        _single(
-            ("_no", "序号"),
-            ("incident_id", "事件编号"),
-            ("title", "事件名称"),
-            ("occurred_on", "发生日期"),
-            ("reported_on", "报告日期"),
-            ("county_code", "县区"),
-            ("domain_code", "领域"),
-            ("incident_type", "事件类型"),
-            ("level", "等级"),
-            ("nature", "认定性质"),
-            ("party", "涉事单位"),
-            ("summary", "情况简介"),
-        ),
-        date_styles=(("chinese", 0.6), ("iso", 0.4)),
-        domain_names={"agricultural": "农产品"},
-        nature_default="/",
-    ),
-    Department(
-        "SJSJ",
-        "市建设局",
-        "JS",
-        "xlsx",
-        "工程质量事故（质量问题）月报{year}年{month}月",
-        "廊坊市建设局{year}年{month}月工程质量事故（质量问题）及调查处理情况表",
-        (
-            ("_no", ("序号", None)),
-            ("incident_id", ("事故编号", None)),
-            ("title", ("事故名称", None)),
-            ("occurred_on", ("发生日期", None)),
-            ("reported_on", ("报告日期", None)),
-            ("_city", ("行政区划", "市")),
-            ("county_code", ("行政区划", "县区")),
-            ("domain_code", ("类别", None)),
-            ("incident_type", ("事故类型", None)),
-            ("level", ("事故等级", None)),
-            ("party", ("工程名称", None)),
-            ("deaths", ("伤亡情况", "死亡")),
-            ("injured", ("伤亡情况", "受伤")),
-            ("investigation", ("调查处理", "组织或参与")),
-            ("investigation_status", ("调查处理", "进展")),
-            ("summary", ("事故概况", None)),
-        ),
-        domain_names={"construction": "工程质量"},
-    ),
-    Department(
-        "SLVYJ",
-        "SLVYJ",
-        "LY",
-        "csv-bom",
-        "旅游质量事故月报_{year}年{month}月",
-        "廊坊市旅游局旅游质量事故月报 {year}年{month}月",
-        _single(
-            ("incident_id", "编号"),
-            ("title", "事件名称"),
-            ("occurred_on", "发生日期"),
-            ("reported_on", "报送日期"),
-            ("county_code", "县区"),
-            ("domain_code", "类别"),
-            ("incident_type", "事件类型"),
-            ("level", "等级"),
-            ("setting", "发生场所"),
-            ("deaths", "死亡人数"),
-            ("injured", "受伤人数"),
-            ("lead_unit_code", "牵头部门"),
-            ("summary", "简要经过"),
-        ),
-        domain_names={"tourism": "旅游"},
-    ),
-    Department(
-        "SWJW",
-        "市卫计委",
-        "WJ",
-        "csv-utf8",
-        "医疗质量安全事件_{year}{mm}",
-        "廊坊市卫生和计划生育委员会医疗质量安全事件报告表（{year}年{month}月）",
-        _single(
-            ("_no", "序号"),
-            ("incident_id", "事件编号"),
-            ("title", "事件名称"),
-            ("occurred_on", "发生日期"),
-            ("reported_on", "报告日期"),
-            ("county_code", "县（市、区）"),
-            ("domain_code", "领域"),
-            ("incident_type", "事件类型"),
-            ("level", "级别"),
-            ("setting", "场所"),
-            ("deaths", "死亡人数"),
-            ("injured", "伤病人数"),
-            ("summary", "情况说明"),
-        ),
-        date_styles=(("iso", 0.8), ("slash", 0.2)),
-        domain_names={"medical": "医疗"},
-    ),
-)
+# The departments and the mistakes' candidates: layouts/incidents.yaml.
+_DATA = layouts_file(FEED)
+DEPARTMENTS: tuple[Department, ...] = tuple(_department(raw) for raw in _DATA["departments"])
+UNKNOWN_COUNTIES = tuple(_DATA["unknown_counties"])
+UNKNOWN_DOMAINS = tuple(_DATA["unknown_domains"])
+UNKNOWN_TYPES = tuple(_DATA["unknown_types"])
+UNKNOWN_LEVELS = tuple(_DATA["unknown_levels"])
+BAD_CASUALTIES = tuple(_DATA["bad_casualties"])
 BY_CODE = {department.code: department for department in DEPARTMENTS}
 
 
@@ -280,7 +140,7 @@ def _cells(
     """An incident's cells in the department's template, keyed by contract column. Spellings
     come from the incident's own generator, so a correction repeats them."""
     rng = rng_for(seed, FEED, "cells", incident.key)
-    as_xlsx = department.fmt == "xlsx"
+    as_xlsx = department.layout.fmt == "xlsx"
     style = weighted(rng, department.date_styles)
 
     def day(value: dt.date) -> Any:
@@ -319,7 +179,7 @@ _CONDITIONAL_KINDS = (
 
 def _applicable(department: Department, incident: Incident) -> list[str]:
     """Error kinds the department's template can carry for this incident."""
-    columns = {name for name, _ in department.header}
+    columns = set(department.layout.names)
     kinds = [kind for kind in ERROR_KINDS if kind not in _CONDITIONAL_KINDS]
     if "injured" in columns:
         kinds.append("bad_casualties")
@@ -337,13 +197,13 @@ def _botched(
     row = dict(cells)
     occurred = incident.occurred_on
     if kind == "unknown_county":
-        row["county_code"] = rng.choice(UNKNOWN_COUNTIES)
+        row["county_code"] = rng.choice(violating(FEED, "county_code", UNKNOWN_COUNTIES))
     elif kind == "unknown_domain":
-        row["domain_code"] = rng.choice(UNKNOWN_DOMAINS)
+        row["domain_code"] = rng.choice(violating(FEED, "domain_code", UNKNOWN_DOMAINS))
     elif kind == "unknown_type":
-        row["incident_type"] = rng.choice(UNKNOWN_TYPES)
+        row["incident_type"] = rng.choice(violating(FEED, "incident_type", UNKNOWN_TYPES))
     elif kind == "unknown_level":
-        row["level"] = rng.choice(UNKNOWN_LEVELS)
+        row["level"] = rng.choice(violating(FEED, "level", UNKNOWN_LEVELS))
     elif kind == "bad_date":
         row["occurred_on"] = rng.choice(
             (
@@ -362,7 +222,7 @@ def _botched(
     elif kind == "missing_title":
         row["title"] = ""
     elif kind == "bad_casualties":
-        row["injured"] = rng.choice(BAD_CASUALTIES)
+        row["injured"] = rng.choice(violating(FEED, "injured", BAD_CASUALTIES))
     elif kind == "food_without_setting":
         row["setting"] = ""
     elif kind == "construction_without_investigation":
@@ -371,24 +231,6 @@ def _botched(
     elif kind != "duplicate_id":  # pragma: no cover - ERROR_KINDS and this function change together
         raise ValueError(kind)
     return row
-
-
-def _write(
-    path: Path, department: Department, title: str, rows: Sequence[Mapping[str, Any]]
-) -> None:
-    names = [name for name, _ in department.header]
-    table = [
-        [number if name == "_no" else row[name] for name in names]
-        for number, row in enumerate(rows, start=1)
-    ]
-    if department.fmt == "xlsx":
-        write_table_xlsx(path, "事件报告", title, [cell for _, cell in department.header], table)
-        return
-    encoding = {"csv-utf8": "utf-8", "csv-bom": "utf-8-sig", "csv-gb18030": "gb18030"}[
-        department.fmt
-    ]
-    header = [top for _, (top, _) in department.header]
-    write_csv(path, [title], [header, *table], encoding)
 
 
 def _numbers(
@@ -465,7 +307,7 @@ def generate_incidents(
                 ids = _numbers(department, year, month, rows, fix.added if fix else ())
                 folder = landing / department.folder / f"{year}-{month:02d}"
                 stem = department.stem.format(year=year, month=month, mm=f"{month:02d}")
-                ext = "xlsx" if department.fmt == "xlsx" else "csv"
+                ext = department.layout.extension
                 title = department.title.format(year=year, month=month)
                 delivered: list[dict[str, Any]] = []
                 for incident in sorted(rows, key=lambda i: ids[i.key]):
@@ -476,8 +318,8 @@ def generate_incidents(
                         delivered.append(_botched(error_rng, kind, cells, incident))
                         out.errors[kind] += 1
                 path = folder / f"{stem}.{ext}"
-                _write(path, department, title, delivered)
-                out.add(path, len(delivered), _received(timing, year, month))
+                received = _received(timing, year, month)
+                deliver(out, path, department.layout, delivered, received, title=title)
                 out.other["zero_reports"] += not delivered
                 if fix is None:
                     continue
@@ -488,8 +330,10 @@ def generate_incidents(
                     for incident in sorted([*current, *fix.added], key=lambda i: ids[i.key])
                 ]
                 fixed_path = folder / f"{stem}_更正.{ext}"
-                _write(fixed_path, department, f"{title}（更正）", corrected)
-                out.add(fixed_path, len(corrected), fix.received)
+                deliver(
+                    out, fixed_path, department.layout, corrected, fix.received,
+                    title=f"{title}（更正）",
+                )  # fmt: skip
                 out.other["zero_reports"] += not corrected
                 out.other["redeliveries"] += 1
     return out.summary()

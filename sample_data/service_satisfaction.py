@@ -33,16 +33,17 @@ from typing import Any
 
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     GenerationSummary,
     check_arguments,
     date_variant,
     rng_for,
     working_days,
-    write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.delivery import TableLayout, layouts_file
+from sample_data.excel_layouts import HeaderCell
+from sample_data.violations import violating
 
 FEED = "service_satisfaction"
 ERROR_KINDS = (
@@ -57,34 +58,9 @@ ERROR_KINDS = (
     "outside_period",
     "start_after_end",
 )
-UNKNOWN_SECTORS = ("物业服务", "快递物流", "餐饮住宿", "家政服务")
-UNKNOWN_COUNTIES = ("北京市通州区", "天津市武清区", "燕郊镇", "保定市雄县")
-UNKNOWN_MEASURES = ("好评率", "优良率", "满意度星级", "非常满意占比")
-BAD_SAMPLE_SIZES = ("约{n}", "{n}份", "{n}人", "{n}（有效）")
 # Extra survey months, in order, when a scale above 1 asks for more waves than the usual ones.
 EXTRA_MONTHS = (3, 9, 4, 8, 5, 10, 7, 12, 2, 11, 6, 1)
 MIN_CELL_SAMPLE = 30  # below this a county × sector cell is not published
-
-# Top-2-box share (满意 + 非常满意) by sector around 2015; scores sit near the same level.
-SECTOR_LEVELS = {
-    "public_service": 0.80,
-    "commerce": 0.84,
-    "tourism": 0.80,
-    "medical": 0.77,
-    "transport": 0.75,
-    "finance": 0.87,
-}
-IMPROVEMENT_PER_YEAR = 0.012  # the plan's years of 服务质量提升
-# Respondents scale with population (三河, 霸州, 广阳, 安次 and 固安 are the largest).
-COUNTY_WEIGHTS = {
-    "131082": 1.4,
-    "131081": 1.3,
-    "131003": 1.3,
-    "131002": 1.2,
-    "131022": 1.2,
-    "131028": 0.7,
-    "LFKFQ": 0.7,
-}
 
 
 @dataclass(frozen=True)
@@ -103,8 +79,7 @@ class Institute:
     sample_per_cell: int
     counties: tuple[str, ...] | None  # None: every county; (): city-wide rows only
     headers: Mapping[str, str]  # contract column → header the institute writes
-    file_type: str = "csv"
-    encoding: str = "utf-8"
+    fmt: str = "csv-utf8"  # xlsx, csv-utf8, csv-bom or csv-gb18030
     two_row_county: bool = False  # 行政区划 merged over 市 | 县区 (xlsx)
     city_total: bool = False  # a 全市 row per sector after its county rows
     city_spelling: str = "全市"  # the county cell of a city-wide row
@@ -115,127 +90,42 @@ class Institute:
     first_year: int = 2000
     sector_spellings: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def layout(self) -> TableLayout:
+        """Its table: a running number, then its headers in order (行政区划 merged over 市 |
+        县区 where it writes two rows)."""
+        columns: list[tuple[str, HeaderCell]] = [("_no", ("序号", None))]
+        for column, header in self.headers.items():
+            if column == "county_code" and self.two_row_county:
+                columns += [("_city", ("行政区划", "市")), (column, ("行政区划", header))]
+            else:
+                columns.append((column, (header, None)))
+        return TableLayout(self.fmt, tuple(columns), "测评结果", {"_city": "廊坊市"})
 
-INSTITUTES: tuple[Institute, ...] = (
-    Institute(
-        code="lf_survey_team",
-        folder="国家统计局廊坊调查队",
-        name="国家统计局廊坊调查队",
-        prefix="DCD",
-        title="{year}年廊坊市服务业顾客满意度调查（第{wave}期）",
-        sectors=("public_service", "commerce", "transport", "finance"),
-        months=(6, 11),
-        measure="top2_share",
-        measure_label="满意率",
-        sample_per_cell=300,
-        counties=("131002", "131003", "LFKFQ", "131022", "131081", "131082"),
-        headers={
-            "survey_id": "调查编号",
-            "survey_name": "调查项目",
-            "county_code": "县区",  # under 行政区划
-            "sector_code": "行业",
-            "fieldwork_start": "调查开始日期",
-            "fieldwork_end": "调查结束日期",
-            "measure": "测评口径",
-            "sample_size": "有效样本数",
-            "satisfied_count": "满意及非常满意样本数",
-            "remarks": "备注",
-        },
-        file_type="xlsx",
-        two_row_county=True,
-        city_total=True,
-        empty="",
-        sector_spellings={"finance": "银行业", "transport": "公共交通"},
-    ),
-    Institute(
-        code="public_service_monitor",
-        folder="public_service_monitor",
-        name="质检总局公共服务质量监测",
-        prefix="GGJC",
-        title="{year}年公共服务质量监测（廊坊市）",
-        sectors=("public_service", "transport", "medical", "tourism"),
-        months=(9,),
-        measure="score",
-        measure_label="满意度指数",
-        sample_per_cell=1000,
-        counties=(),
-        headers={
-            "survey_id": "测评编号",
-            "survey_name": "测评项目名称",
-            "institute": "测评机构",
-            "county_code": "测评区域",
-            "sector_code": "服务领域",
-            "fieldwork_end": "测评日期",
-            "measure": "测评口径",
-            "sample_size": "有效样本量",
-            "satisfaction_score": "满意度指数",
-        },
-        encoding="utf-8-sig",
-        city_spelling="廊坊市",
-        delivery_days=(30, 45),
-        sector_spellings={"public_service": "公共服务", "medical": "医疗卫生"},
-    ),
-    Institute(
-        code="tourism_assessor",
-        folder="旅游服务质量第三方评估",
-        name="旅游服务质量第三方评估",
-        prefix="LYPG",
-        title="{year}年廊坊市旅游服务质量第三方评估（第{wave}轮）",
-        sectors=("tourism",),
-        months=(5, 10),
-        measure="score",
-        measure_label="综合得分",
-        sample_per_cell=200,
-        counties=("131002", "131003", "131022", "131024", "131028", "131081", "131082", "LFKFQ"),
-        headers={
-            "survey_id": "项目编号",
-            "survey_name": "项目名称",
-            "county_code": "县（市、区）",
-            "sector_code": "行业类别",
-            "fieldwork_start": "开始日期",
-            "fieldwork_end": "结束日期",
-            "measure": "结果口径",
-            "sample_size": "样本量",
-            "satisfaction_score": "综合得分",
-            "remarks": "备注",
-        },
-        encoding="gb18030",
-        date_style="chinese",
-        county_style="short",
-        empty="—",
-        sector_spellings={"tourism": "旅游服务"},
-    ),
-    Institute(
-        code="health_survey",
-        folder="health_survey",
-        name="卫计委医疗服务满意度调查",
-        prefix="YLMY",
-        title="{year}年廊坊市医疗服务满意度调查（第{wave}次）",
-        sectors=("medical",),
-        months=(4, 10),
-        measure="top2_share",
-        measure_label="满意+非常满意",
-        sample_per_cell=400,
-        counties=None,
-        headers={
-            "survey_id": "问卷批次",
-            "survey_name": "调查名称",
-            "institute": "调查机构",
-            "county_code": "所在县区",
-            "sector_code": "领域",
-            "fieldwork_start": "调查起始日期",
-            "fieldwork_end": "调查截止日期",
-            "measure": "统计口径",
-            "sample_size": "有效问卷数",
-            "satisfied_count": "满意人数",
-            "remarks": "说明",
-        },
-        date_style="slash",
-        county_style="prefixed",
-        first_year=2016,
-        sector_spellings={"medical": "医疗服务"},
-    ),
-)
+
+def _institute(raw: Mapping[str, Any]) -> Institute:
+    fields = dict(raw)
+    fields["fmt"] = fields.pop("format")
+    for name in ("sectors", "months", "delivery_days"):
+        if name in fields:
+            fields[name] = tuple(fields[name])
+    if fields["counties"] is not None:
+        fields["counties"] = tuple(fields["counties"])
+    return Institute(**fields)
+
+
+# The catalogue: layouts/service_satisfaction.yaml.
+_DATA = layouts_file(FEED)
+SECTOR_LEVELS: Mapping[str, float] = _DATA["sector_levels"]
+IMPROVEMENT_PER_YEAR = 0.012  # the plan's years of 服务质量提升
+COUNTY_WEIGHTS: Mapping[str, float] = _DATA["county_weights"]
+INSTITUTES: tuple[Institute, ...] = tuple(_institute(raw) for raw in _DATA["institutes"])
+UNKNOWN_SECTORS = tuple(_DATA["unknown_sectors"])
+UNKNOWN_COUNTIES = tuple(_DATA["unknown_counties"])
+UNKNOWN_MEASURES = tuple(_DATA["unknown_measures"])
+BAD_SAMPLE_SIZES = tuple(_DATA["bad_sample_sizes"])
+
+
 CORRECTED_INSTITUTE = "lf_survey_team"
 CORRECTION_DELAY = dt.timedelta(days=7)
 
@@ -379,7 +269,7 @@ def _cells(
 ) -> dict[str, Any]:
     """A row as the institute writes it, keyed by contract column name."""
     institute = wave.institute
-    as_xlsx = institute.file_type == "xlsx"
+    as_xlsx = institute.fmt == "xlsx"
     start: Any = wave.start if as_xlsx else date_variant(wave.start, institute.date_style)
     end: Any = wave.end if as_xlsx else date_variant(wave.end, institute.date_style)
     values: dict[str, Any] = {
@@ -419,11 +309,11 @@ def _inject(rng: random.Random, values: dict[str, Any], wave: _Wave) -> str:
         applicable.append("start_after_end")
     kind = rng.choice(applicable)
     if kind == "unknown_sector":
-        values["sector_code"] = rng.choice(UNKNOWN_SECTORS)
+        values["sector_code"] = rng.choice(violating(FEED, "sector_code", UNKNOWN_SECTORS))
     elif kind == "unknown_county":
-        values["county_code"] = rng.choice(UNKNOWN_COUNTIES)
+        values["county_code"] = rng.choice(violating(FEED, "county_code", UNKNOWN_COUNTIES))
     elif kind == "unknown_measure":
-        values["measure"] = rng.choice(UNKNOWN_MEASURES)
+        values["measure"] = rng.choice(violating(FEED, "measure", UNKNOWN_MEASURES))
     elif kind == "missing_result":
         result = "satisfied_count" if institute.measure == "top2_share" else "satisfaction_score"
         values[result] = institute.empty
@@ -447,29 +337,13 @@ def _inject(rng: random.Random, values: dict[str, Any], wave: _Wave) -> str:
     return kind
 
 
+def _blank(name: str, value: Any) -> Any:
+    return None if value == "" else value  # an empty cell of the workbook holds nothing
+
+
 def _write(path: Path, wave: _Wave, rows: Sequence[Mapping[str, Any]], title: str) -> None:
-    institute = wave.institute
-    columns = list(institute.headers)
-    if institute.file_type == "xlsx":
-        header: list[HeaderCell] = [("序号", None)]
-        for column in columns:
-            if column == "county_code" and institute.two_row_county:
-                header += [("行政区划", "市"), ("行政区划", institute.headers[column])]
-            else:
-                header.append((institute.headers[column], None))
-        table = []
-        for number, row in enumerate(rows, start=1):
-            line: list[Any] = [number]
-            for column in columns:
-                if column == "county_code" and institute.two_row_county:
-                    line.append("廊坊市")
-                line.append(None if row[column] == "" else row[column])
-            table.append(line)
-        write_table_xlsx(path, "测评结果", title, header, table)
-        return
-    heads = ["序号", *(institute.headers[column] for column in columns)]
-    table = [[number, *(row[c] for c in columns)] for number, row in enumerate(rows, start=1)]
-    write_csv(path, heads, table, institute.encoding)
+    layout = wave.institute.layout
+    layout.write(path, rows, title=title, value=_blank if layout.fmt == "xlsx" else None)
 
 
 def _delivered(rng: random.Random, institute: Institute, end: dt.date) -> dt.datetime:
@@ -526,7 +400,7 @@ def generate_service_satisfaction(
                         for values in cells:
                             if error_rng.random() < error_rate:
                                 out.errors[_inject(error_rng, values, wave)] += 1
-                    path = folder / f"{wave.title}{suffix}.{institute.file_type}"
+                    path = folder / f"{wave.title}{suffix}.{institute.layout.extension}"
                     title = f"{wave.title}结果" + ("（更正）" if suffix else "")
                     _write(path, wave, cells, title)
                     out.add(path, len(cells), at)

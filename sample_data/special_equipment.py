@@ -32,13 +32,14 @@ import math
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from orchestration.ingest.contract import load_contract
 from orchestration.reference import load_seed
-from orchestration.sample_data.common import (
+from sample_data.common import (
     Deliveries,
     EnterpriseRegistry,
     GenerationSummary,
@@ -47,20 +48,15 @@ from orchestration.sample_data.common import (
     division_code,
     rng_for,
     working_days,
-    write_csv,
 )
-from orchestration.sample_data.excel_layouts import HeaderCell, write_table_xlsx
+from sample_data.delivery import TableLayout, deliver, feed_layouts, layouts_file
+from sample_data.violations import violating
 
 FEED = "special_equipment"
 BASE_YEAR = 2015  # the fleet is drawn as registered at the end of BASE_YEAR - 1
 FIRST_REGISTRATION = 1995
 COVERAGE = 0.96  # share of due units inspected in their month
-BRANCH, INSTITUTE = "hbtj_lf", "lf_tjs"
-AGENCY_FOLDERS = {
-    BRANCH: "河北省特种设备监督检验院廊坊分院",
-    INSTITUTE: "廊坊市特种设备检验所",
-}
-NEW_SYSTEM_FROM = (2015, 7)  # the institute's new export (UTF-8 with BOM) from July 2015
+BRANCH, INSTITUTE = "hbtj_lf", "lf_tjs"  # the branch writes xlsx, the institute CSV
 
 ERROR_KINDS = (
     "unknown_county",
@@ -79,51 +75,12 @@ ERROR_KINDS = (
 )
 # kinds that need a 检验机构 column in the file (the branch's workbook has none)
 NEEDS_AGENCY_COLUMN = {"agency_mismatch"}
-UNKNOWN_COUNTIES = ("北京市通州区", "天津市武清区", "保定市雄县", "沧州市青县")
-UNKNOWN_CATEGORIES = ("常压容器", "安全阀", "压力表", "防爆电气")
-UNKNOWN_VERDICTS = ("待定", "见报告", "基本合格", "整改中")
-UNKNOWN_TYPES = ("委托检验", "型式试验", "自检", "能效测试")
-BAD_COUNTS = ("两处", "1.5", "-1", "若干")
 COUNT_COLUMNS = (
     "hazards_found",
     "hazards_rectified",
     "major_hazards_found",
     "major_hazards_listed",
 )
-
-_ALL_YEAR = (1.0,) * 12
-_BUILDING_SEASON = (0.4, 0.4, 0.8, 1.0, 1.1, 1.1, 1.0, 1.0, 1.1, 1.2, 1.4, 1.5)
-_BEFORE_HEATING = (0.3, 0.3, 0.4, 0.4, 0.6, 1.0, 1.6, 2.2, 2.4, 2.0, 0.8, 0.3)  # 供暖期前
-_BEFORE_SUMMER = (0.3, 0.5, 1.5, 2.0, 1.8, 1.2, 0.8, 0.6, 0.6, 0.8, 0.4, 0.3)
-# Where the equipment is: high-rise housing (燕郊 in 三河, 广阳, 固安) for elevators; industry
-# (霸州 metal, 文安 wood, 大城 insulation, 开发区) for the rest; unknown codes weigh 1.0.
-_HOUSING = {
-    "131082": 2.6,
-    "131003": 2.0,
-    "131002": 1.3,
-    "131022": 1.5,
-    "131024": 1.1,
-    "131081": 0.9,
-    "LFKFQ": 0.9,
-    "131028": 0.6,
-    "131023": 0.4,
-    "131026": 0.4,
-    "131025": 0.35,
-}
-_INDUSTRY = {
-    "131081": 1.6,
-    "LFKFQ": 1.3,
-    "131082": 1.3,
-    "131002": 1.2,
-    "131026": 1.0,
-    "131025": 1.0,
-    "131022": 0.9,
-    "131024": 0.9,
-    "131003": 0.7,
-    "131023": 0.6,
-    "131028": 0.5,
-}
-_LEISURE = {"131003": 2.0, "131082": 1.2, "131002": 1.0, "131022": 1.0, "131024": 0.8}
 
 
 @dataclass(frozen=True)
@@ -144,185 +101,59 @@ class Profile:
     users: tuple[str, ...]  # industries of the 使用单位
 
 
-PROFILES: tuple[Profile, ...] = (
-    Profile(
-        "elevator",
-        INSTITUTE,
-        19500,
-        2600,
-        0.05,
-        0.005,
-        (
-            ("3110", "曳引驱动乘客电梯", 0.72),
-            ("3120", "曳引驱动载货电梯", 0.12),
-            ("3310", "自动扶梯", 0.09),
-            ("3320", "自动人行道", 0.01),
-            ("3430", "杂物电梯", 0.06),
-        ),
-        _HOUSING,
-        _BUILDING_SEASON,
-        (0.56, 0.25, 0.11, 0.05, 0.02, 0.01),
-        0.0008,
-        ("物业服务", "物业管理", "房地产开发", "商业管理", "酒店管理"),
-    ),
-    Profile(
-        "boiler",
-        BRANCH,
-        2300,
-        90,
-        0.0,
-        0.16,  # 燃煤锅炉淘汰 (燃煤锅炉节能减排攻坚战)
-        (
-            ("1100", "承压蒸汽锅炉", 0.35),
-            ("1200", "承压热水锅炉", 0.6),
-            ("1300", "有机热载体锅炉", 0.05),
-        ),
-        _INDUSTRY,
-        _BEFORE_HEATING,
-        (0.45, 0.27, 0.15, 0.08, 0.03, 0.02),
-        0.004,
-        ("热力", "供热", "食品", "纺织", "化工"),
-    ),
-    Profile(
-        "pressure_vessel",
-        BRANCH,
-        12000,
-        450,
-        0.03,
-        0.02,
-        (("2100", "固定式压力容器", 0.97), ("2200", "移动式压力容器", 0.03)),
-        _INDUSTRY,
-        _ALL_YEAR,
-        (0.6, 0.22, 0.11, 0.05, 0.01, 0.01),
-        0.001,
-        ("化工", "气体", "燃气", "制药", "机械制造", "食品"),
-    ),
-    Profile(
-        "lifting",
-        INSTITUTE,
-        5200,
-        450,
-        0.02,
-        0.04,
-        (
-            ("4100", "桥式起重机", 0.5),
-            ("4200", "门式起重机", 0.15),
-            ("4300", "塔式起重机", 0.15),
-            ("4800", "施工升降机", 0.12),
-            ("4400", "流动式起重机", 0.08),
-        ),
-        _INDUSTRY,
-        _BUILDING_SEASON,
-        (0.5, 0.26, 0.13, 0.07, 0.03, 0.01),
-        0.0015,
-        ("钢结构", "机械制造", "金属制品", "建筑工程", "物流"),
-    ),
-    Profile(
-        "field_vehicle",
-        INSTITUTE,
-        4200,
-        450,
-        0.03,
-        0.05,
-        (("5110", "叉车", 0.95), ("5210", "观光车", 0.05)),
-        _INDUSTRY,
-        _ALL_YEAR,
-        (0.55, 0.25, 0.12, 0.05, 0.02, 0.01),
-        0.0005,
-        ("物流", "仓储", "家具", "机械制造", "食品"),
-    ),
-    Profile(
-        "amusement",
-        BRANCH,
-        150,
-        8,
-        0.0,
-        0.03,
-        (
-            ("6100", "大型游乐设施", 0.2),
-            ("6200", "大型游乐设施", 0.2),
-            ("6400", "游乐设施", 0.2),
-            ("6600", "大型游乐设施", 0.2),
-            ("6900", "游乐设施", 0.2),
-        ),
-        _LEISURE,
-        _BEFORE_SUMMER,
-        (0.5, 0.27, 0.13, 0.06, 0.03, 0.01),
-        0.005,
-        ("游乐园", "文化旅游", "商业管理"),
-    ),
-    Profile(
-        "pressure_piping",
-        BRANCH,
-        1500,
-        100,
-        0.02,
-        0.01,
-        (("8300", "工业管道", 0.55), ("8210", "燃气管道", 0.35), ("8220", "热力管道", 0.1)),
-        _INDUSTRY,
-        _ALL_YEAR,
-        (0.5, 0.26, 0.13, 0.07, 0.03, 0.01),
-        0.004,  # 燃气管道占压、腐蚀 (油气输送管道隐患整治攻坚战)
-        ("燃气", "热力", "化工", "天然气"),
-    ),
-    # 客运索道: none in Langfang (a plain; no ropeway registered), so none is generated.
-)
-# How the institute's old system names a category (its new system writes the 品种).
-OLD_SYSTEM_CATEGORY = {"elevator": "电梯", "lifting": "起重机械", "field_vehicle": "场车"}
-REPORT_PREFIX = {"elevator": "DT", "lifting": "QZ", "field_vehicle": "CC"}
+@dataclass(frozen=True)
+class Catalogue:
+    """layouts/special_equipment.yaml: the fleet's profiles, the bodies' folders and layouts,
+    wordings, and the mistakes' candidates (checked against the contract)."""
 
-BRANCH_HEADER: tuple[tuple[str, HeaderCell], ...] = (
-    ("_no", ("序号", None)),
-    ("report_no", ("报告编号", None)),
-    ("inspection_type", ("检验性质", None)),
-    ("category_code", ("设备类别", None)),
-    ("equipment_code", ("注册代码", None)),
-    ("user_unit", ("使用单位", None)),
-    ("county_code", ("县（市、区）", None)),
-    ("inspected_on", ("检验日期", None)),
-    ("verdict", ("检验结论", None)),
-    ("next_due_on", ("下次检验日期", None)),
-    ("hazards_found", ("隐患排查", "发现")),
-    ("hazards_rectified", ("隐患排查", "已整改")),
-    ("major_hazards_found", ("重大隐患", "发现")),
-    ("major_hazards_listed", ("重大隐患", "挂牌督办")),
-    ("remarks", ("备注", None)),
-)
-OLD_SYSTEM_HEADER = (
-    ("_no", "序号"),
-    ("report_no", "检验编号"),
-    ("category_code", "设备种类"),
-    ("equipment_code", "设备代码"),
-    ("user_unit", "使用单位名称"),
-    ("county_code", "所在县区"),
-    ("inspection_type", "检验类型"),
-    ("inspected_on", "检验时间"),
-    ("verdict", "结论"),
-    ("next_due_on", "下次检验时间"),
-    ("hazards_found", "隐患数"),
-    ("hazards_rectified", "整改数"),
-    ("major_hazards_found", "重大隐患数"),
-    ("major_hazards_listed", "挂牌督办数"),
-    ("inspection_agency", "检验单位"),
-    ("remarks", "备注"),
-)
-NEW_SYSTEM_HEADER = (
-    ("report_no", "报告编号"),
-    ("category_code", "设备类别"),
-    ("equipment_code", "设备注册代码"),
-    ("user_unit", "使用单位"),
-    ("county_code", "使用地点所在县区"),
-    ("inspection_type", "检验类别"),
-    ("inspected_on", "检验完成日期"),
-    ("verdict", "检验结论"),
-    ("next_due_on", "下次检验日期"),
-    ("hazards_found", "发现隐患数"),
-    ("hazards_rectified", "已整改隐患数"),
-    ("major_hazards_found", "发现重大隐患数"),
-    ("major_hazards_listed", "已挂牌督办数"),
-    ("inspection_agency", "检验检测机构"),
-    ("remarks", "备注"),
-)
+    profiles: tuple[Profile, ...]
+    agency_folders: Mapping[str, str]
+    new_system_from: tuple[int, int]
+    layouts: Mapping[str, TableLayout]
+    old_system_category: Mapping[str, str]
+    report_prefix: Mapping[str, str]
+    verdicts: Mapping[str, tuple[str, str, str]]
+    unknown: Mapping[str, tuple[str, ...]]  # by column
+    bad_counts: tuple[str, ...]  # wrong in every count column
+
+
+def _profile(raw: Mapping[str, Any]) -> Profile:
+    return Profile(
+        code=raw["code"],
+        agency=raw["agency"],
+        base_units=raw["base_units"],
+        installs=raw["installs"],
+        install_growth=raw["install_growth"],
+        retire_rate=raw["retire_rate"],
+        varieties=tuple((str(code), name, share) for code, name, share in raw["varieties"]),
+        county_weights=raw["county_weights"],
+        month_weights=tuple(raw["month_weights"]),
+        hazard_weights=tuple(raw["hazard_weights"]),
+        major_rate=raw["major_rate"],
+        users=tuple(raw["users"]),
+    )
+
+
+@cache
+def catalogue() -> Catalogue:
+    raw = layouts_file(FEED)
+    unknown = {
+        "county_code": raw["unknown_counties"],
+        "category_code": raw["unknown_categories"],
+        "verdict": raw["unknown_verdicts"],
+        "inspection_type": raw["unknown_types"],
+    }
+    return Catalogue(
+        profiles=tuple(_profile(spec) for spec in raw["profiles"]),
+        agency_folders=raw["agencies"],
+        new_system_from=tuple(raw["new_system_from"]),
+        layouts=feed_layouts(FEED).formats,
+        old_system_category=raw["old_system_category"],
+        report_prefix=raw["report_prefix"],
+        verdicts={verdict: tuple(words) for verdict, words in raw["verdicts"].items()},
+        unknown={name: violating(FEED, name, values) for name, values in unknown.items()},
+        bad_counts=violating(FEED, COUNT_COLUMNS, raw["bad_counts"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -386,7 +217,7 @@ class Fleet:
         self.users: dict[tuple[str, str], list[str]] = {}
         registry = EnterpriseRegistry(seed)
         self.groups: dict[tuple[str, str], list[Unit]] = {}
-        for profile in PROFILES:
+        for profile in catalogue().profiles:
             weights = [profile.county_weights.get(c["county_code"], 1.0) for c in counties]
             base = allocate(round(profile.base_units * scale), weights)
             for county, count in zip(counties, base, strict=True):
@@ -530,11 +361,11 @@ def _report_prefix(inspection: Inspection, year: int) -> str:
     if profile.agency == BRANCH:
         kind = "J" if inspection.kind == "supervision" else "D"
         return f"HB-LF{inspection.unit.code[0]}{kind}-{year}-"
-    return f"LFTJ{year}{REPORT_PREFIX[profile.code]}"
+    return f"LFTJ{year}{catalogue().report_prefix[profile.code]}"
 
 
 def _new_system(year: int, month: int) -> bool:
-    return (year, month) >= NEW_SYSTEM_FROM
+    return (year, month) >= catalogue().new_system_from
 
 
 def _county_spelling(rng: random.Random, county: Mapping[str, str]) -> str:
@@ -550,21 +381,12 @@ def _county_spelling(rng: random.Random, county: Mapping[str, str]) -> str:
     )
 
 
-_VERDICTS = {
-    # (机电类, 锅炉/压力容器, 压力管道) wording of each contract value
-    "pass": ("合格", "符合要求", "允许使用"),
-    "retest_pass": ("复检合格", "复检符合要求", "复检符合要求"),
-    "conditional": ("基本符合要求", "基本符合要求", "监督使用"),
-    "fail": ("不合格", "不符合要求", "停止使用"),
-}
-
-
 def _verdict_text(rng: random.Random, inspection: Inspection) -> str:
     code = inspection.unit.profile.code
     if inspection.kind == "supervision":  # 监督检验 concludes 合格 / 不合格 for every category
         return "合格" if inspection.verdict != "fail" else "不合格"
     column = 2 if code == "pressure_piping" else 1 if code in ("boiler", "pressure_vessel") else 0
-    text = _VERDICTS[inspection.verdict][column]
+    text = catalogue().verdicts[inspection.verdict][column]
     if text == "不合格" and rng.random() < 0.3:
         return "复检不合格"
     return text
@@ -608,7 +430,9 @@ def _row(
         category = unit.variety
         agency_text = ""
     else:
-        category = unit.variety if new_system else OLD_SYSTEM_CATEGORY[unit.profile.code]
+        category = (
+            unit.variety if new_system else catalogue().old_system_category[unit.profile.code]
+        )
         agency_text = "廊坊市特种设备检验所" if new_system else "市特检所"
         if new_system:
             on = on.isoformat()
@@ -652,13 +476,13 @@ def _inject_error(
 ) -> None:
     """Exactly one contract violation per erroneous row."""
     if kind == "unknown_county":
-        row["county_code"] = rng.choice(UNKNOWN_COUNTIES)
+        row["county_code"] = rng.choice(catalogue().unknown["county_code"])
     elif kind == "unknown_category":
-        row["category_code"] = rng.choice(UNKNOWN_CATEGORIES)
+        row["category_code"] = rng.choice(catalogue().unknown["category_code"])
     elif kind == "unknown_verdict":
-        row["verdict"] = rng.choice(UNKNOWN_VERDICTS)
+        row["verdict"] = rng.choice(catalogue().unknown["verdict"])
     elif kind == "unknown_inspection_type":
-        row["inspection_type"] = rng.choice(UNKNOWN_TYPES)
+        row["inspection_type"] = rng.choice(catalogue().unknown["inspection_type"])
     elif kind == "bad_date":
         row["inspected_on"] = _bad_date(rng, inspection.on)
         row["next_due_on"] = "/"  # nothing left to compare the broken date with
@@ -667,7 +491,7 @@ def _inject_error(
         earlier = inspection.on.replace(day=1) - dt.timedelta(days=rng.randint(1, 20))
         row["inspected_on"] = earlier.isoformat()
     elif kind == "bad_count":
-        row[rng.choice(COUNT_COLUMNS)] = rng.choice(BAD_COUNTS)
+        row[rng.choice(COUNT_COLUMNS)] = rng.choice(catalogue().bad_counts)
     elif kind == "rectified_over_found":
         _shift(row, "hazards_rectified", inspection.hazards + rng.randint(1, 2))
     elif kind == "major_over_found":
@@ -718,31 +542,11 @@ def _correct(
     return corrected
 
 
-def _write(
-    path: Path,
-    agency: str,
-    title: str,
-    rows: Sequence[Mapping[str, Any]],
-    encoding: str,
-    new_system: bool,
-) -> None:
-    """The branch's workbook, or the institute's CSV in the layout of the system it came from
-    (a correction keeps its month's layout, whatever its encoding)."""
+def _layout(agency: str, new_system: bool) -> TableLayout:
+    """The branch's workbook, or the institute's CSV in the layout of the system it came from."""
     if agency == BRANCH:
-        header = [cell for _, cell in BRANCH_HEADER]
-        table = [
-            [number if name == "_no" else row[name] for name, _ in BRANCH_HEADER]
-            for number, row in enumerate(rows, start=1)
-        ]
-        write_table_xlsx(path, "检验结果", title, header, table)
-        return
-    layout = NEW_SYSTEM_HEADER if new_system else OLD_SYSTEM_HEADER
-    heads = [label for _, label in layout]
-    table = [
-        [number if name == "_no" else row[name] for name, _ in layout]
-        for number, row in enumerate(rows, start=1)
-    ]
-    write_csv(path, heads, table, encoding)
+        return catalogue().layouts["branch"]
+    return catalogue().layouts["institute_new" if new_system else "institute_old"]
 
 
 def _categories() -> dict[str, Mapping[str, str]]:
@@ -790,36 +594,31 @@ def generate_special_equipment(
                     _inject_error(error_rng, kind, row, inspection)
                     out.errors[kind] += 1
                 delivered.append(row)
-            folder = landing / AGENCY_FOLDERS[agency] / f"{year}-{month:02d}"
-            name = AGENCY_FOLDERS[agency]
+            name = catalogue().agency_folders[agency]
+            folder = landing / name / f"{year}-{month:02d}"
+            layout = _layout(agency, _new_system(year, month))
             if agency == BRANCH:
-                stem, ext, encoding = f"{name}{year}年{month}月特种设备检验结果汇总表", "xlsx", ""
+                stem = f"{name}{year}年{month}月特种设备检验结果汇总表"
             else:
                 stem = f"{name}{year}年{month:02d}月检验报告明细"
-                ext, encoding = "csv", "utf-8-sig" if _new_system(year, month) else "gb18030"
             title = f"{name}{year}年{month}月特种设备定期检验、监督检验结果汇总表"
-            path = folder / f"{stem}.{ext}"
-            _write(path, agency, title, delivered, encoding, _new_system(year, month))
+            path = folder / f"{stem}.{layout.extension}"
             received = delivered_at(
                 rng_for(seed, FEED, "received", agency, year, month), agency, year, month
             )
-            out.add(path, len(delivered), received)
+            deliver(out, path, layout, delivered, received, title=title)
             if (agency, month) != corrected_slot:
                 continue
             fix = rng_for(seed, FEED, "correction", agency, year, month)
             forgotten = _forgotten(fix, skipped, agency, year, month)
             corrected = _correct(fix, clean, forgotten)
-            fixed_path = folder / f"{stem}_更正.{ext}"
-            # the institute's correction is exported by hand: UTF-8 without BOM
-            _write(
-                fixed_path,
-                agency,
-                title + "（更正）",
-                corrected,
-                "utf-8" if encoding else "",
-                _new_system(year, month),
-            )
-            out.add(fixed_path, len(corrected), received + dt.timedelta(days=fix.randint(10, 14)))
+            # the institute's correction is exported by hand: UTF-8 without BOM, in its month's
+            # layout
+            if layout.fmt != "xlsx":
+                layout = replace(layout, fmt="csv-utf8")
+            fixed_path = folder / f"{stem}_更正.{layout.extension}"
+            received += dt.timedelta(days=fix.randint(10, 14))
+            deliver(out, fixed_path, layout, corrected, received, title=title + "（更正）")
             out.other["redeliveries"] += 1
     return out.summary()
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import yaml
+
 from orchestration.domain import credit_code
 from orchestration.ingest.landing import LOCAL_TIME
 from orchestration.xlsx_files import write_atomically
@@ -124,11 +126,18 @@ def enterprise_prefix(county: Mapping[str, str]) -> str:
     return county["county_name"]
 
 
-_TRADE_FIRST = "宏华鑫盛天金恒永兴瑞中广隆泰昌丰源德嘉通新博佳诚万顺汇利信达安康富正祥益远海振腾"
-_TRADE_SECOND = "达信盛源泰丰华昌发隆宇晟通鑫辉成业润茂洋康瑞聚邦顺科越特凯宁力旺联星美林航"
-_COMPANY_FORMS = (("有限公司", 0.8), ("有限责任公司", 0.15), ("股份有限公司", 0.05))
+def _naming() -> dict[str, Any]:
+    with (Path(__file__).with_name("layouts") / "enterprises.yaml").open(encoding="utf-8") as f:
+        return yaml.load(f, Loader=yaml.CSafeLoader)
+
+
+# How enterprises are named: layouts/enterprises.yaml.
+_NAMING = _naming()
+_TRADE_FIRST: str = _NAMING["trade_first"]
+_TRADE_SECOND: str = _NAMING["trade_second"]
+_COMPANY_FORMS = tuple(_NAMING["company_forms"].items())
 # Org-code bodies for codes issued from late 2015 on start with "MA"; older ones are numeric.
-_NEW_STYLE_SHARE = 0.1
+_NEW_STYLE_SHARE: float = _NAMING["new_style_share"]
 _NEW_STYLE_CHARS = credit_code.CHARSET
 
 
