@@ -185,7 +185,7 @@ def test_publisher_layouts_keep_their_original_values(built: FeedWarehouse) -> N
         )
     }
     assert maps["2015-07"]["county_code"] == "行政区划/县区"  # the two-row header
-    assert maps["2015-06"]["enterprise_name"] == "标称生产企业名称"
+    assert maps["2015-06"]["manufacturer_name"] == "标称生产企业名称"  # a role kept
     assert maps["2015-09"]["verdict"] == "结论"
 
 
@@ -281,7 +281,7 @@ def test_the_real_huzhou_table_loads_as_delivered(tmp_path: Path) -> None:
         0,
     )
     rows = wh.query(
-        "select _source_row, enterprise_name, sampled_on, verdict, verdict_original, "
+        "select _source_row, manufacturer_name, sampled_on, verdict, verdict_original, "
         "nonconforming_items, county_code, sample_no, spec_model, batch_no "
         "from raw.spot_checks order by _source_row"
     )
@@ -301,7 +301,7 @@ def test_the_real_huzhou_table_loads_as_delivered(tmp_path: Path) -> None:
     [(header_map,)] = wh.query("select header_map from raw.ingested_files")
     assert json.loads(header_map) == {
         "sampled_on": "监督抽查时间",
-        "enterprise_name": "生产企业名称",
+        "manufacturer_name": "生产企业名称",
         "product_name": "产品名称",
         "spec_model": "规格型号",
         "batch_no": "生产日期或批号",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -27,9 +27,11 @@ import pyarrow as pa
 
 from orchestration import settings
 from orchestration.ingest import file_store, landing
+from orchestration.ingest.area import set_aside
 from orchestration.ingest.contract import FeedContract
 from orchestration.ingest.delivery import Slot, slot_of
-from orchestration.ingest.errors import FileRejected
+from orchestration.ingest.errors import FileRejected, cap
+from orchestration.ingest.failure_lists import list_fills, passing_rows
 from orchestration.ingest.file_names import display_path
 from orchestration.ingest.matrix import reshape_matrix
 from orchestration.ingest.readers import read_table
@@ -75,6 +77,8 @@ create table if not exists raw.ingested_files (
 alter table raw.ingested_files add column if not exists delivery_source varchar;
 alter table raw.ingested_files add column if not exists delivery_period varchar;
 alter table raw.ingested_files add column if not exists received_at timestamp;
+-- of rows_quarantined, those set aside as not the feed's area (不属于廊坊市: contract `area`)
+alter table raw.ingested_files add column if not exists rows_set_aside integer;
 -- the same content delivered again for another slot (loader docstring); its rows are not
 -- loaded twice: rows_read of the first delivery says whether it carried any
 create table if not exists raw.repeated_deliveries (
@@ -98,6 +102,8 @@ create table if not exists raw.quarantine (
     raw_record json,
     quarantined_at timestamp not null
 );
+-- true for a row set aside as not the feed's area (its reason says 不属于…)
+alter table raw.quarantine add column if not exists set_aside boolean;
 """
 
 
@@ -113,6 +119,7 @@ class FileReport:
     reason: str | None
     seconds: float
     # status: loaded | rejected | already_ingested | repeated (same content, another slot) | failed
+    rows_set_aside: int = 0  # of rows_quarantined: not the feed's area (不属于廊坊市)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -305,6 +312,7 @@ def quarantine_record(
     problems: list[dict[str, object]],
     reason: str,
     raw_json: str,
+    set_aside: bool = False,
 ) -> dict[str, object]:
     """One raw.quarantine row: where the row came from, why it was refused, what it held."""
     return {
@@ -317,6 +325,7 @@ def quarantine_record(
         "problems": json.dumps(problems, ensure_ascii=False),
         "raw_record": raw_json,
         "quarantined_at": lineage["_loaded_at"],
+        "set_aside": set_aside,
     }
 
 
@@ -335,10 +344,12 @@ def record_file(
     header_map: dict[str, str] | None = None,
     slot: Slot | None = None,
     received: datetime | None = None,
+    set_aside: int | None = None,
 ) -> None:
     """The file's row in raw.ingested_files; `counts` are read, loaded, quarantined (its CHECK
     constraint refuses a row where they do not add up). `slot` and `received` say which
-    delivery it is (feeds; submissions keep their own versions)."""
+    delivery it is (feeds; submissions keep their own versions); `set_aside`, how many of the
+    quarantined rows are not the feed's area (feeds with a contract `area`)."""
     read, loaded, quarantined = counts
     record = {
         "feed": feed,
@@ -358,6 +369,7 @@ def record_file(
         "delivery_source": slot.source if slot else None,
         "delivery_period": slot.period if slot else None,
         "received_at": received,
+        "rows_set_aside": set_aside,
     }
     columns = ", ".join(record)
     conn.execute(
@@ -397,6 +409,7 @@ def _insert_bad(
             [asdict(p) for p in r.problems],
             r.reason,
             r.raw_json,
+            r.set_aside,
         )
         for r in rows
     ]
@@ -445,7 +458,12 @@ def ingest_file(
         """Known content: skipped, or recorded as a repeated delivery for this slot."""
         repeat = _repeat_of(known, sha256, slot, received)
         if repeat is None:
-            return report("already_ingested", 0, 0, 0, None)
+            # a known file under another name is said, so its sender learns it was not read
+            first_file, first_status = known.files[sha256][:2]
+            note = None
+            if first_file != source_file:
+                note = f"same content as {first_file} ({first_status}): not read again"
+            return report("already_ingested", 0, 0, 0, note)
         first_file, reason = repeat
         record = {
             "feed": contract.feed,
@@ -473,21 +491,31 @@ def ingest_file(
     good = GoodRows([], {}, [])
     bad: list[BadRow] = []
     reason: str | None = None
+    aside: list[BadRow] = []
     try:
         table = read_table(stored, contract.known_headers)
         sheet, encoding = table.sheet, table.encoding
         try:
             if contract.matrix is not None:  # a wide layout: one record per line key × column
                 table = reshape_matrix(contract, table)
-            validated = validate_rows(contract, table, slot)
+            # a published 不合格产品 list (by its name) declares its verdict and date basis
+            fills, hint = list_fills(contract, path.name, table.headers, slot)
+            # rows of another city: set aside before they are read (不属于廊坊市)
+            table, aside = set_aside(contract, table)
+            validated = validate_rows(contract, table, slot, fills, hint)
             good, bad, header_map = validated.good, validated.bad, validated.header_map
+            good, passing = passing_rows(contract, table, validated.good, fills)
+            bad = bad + passing + aside
         except MissingColumns as missing:
-            # The file is readable but not this feed's layout: keep every row, each with the reason.
+            # The file is readable but not this feed's layout: keep every row, each with the
+            # reason; what was recognised is kept as the file's header map.
             reason = f"{source_file}: {missing}"
+            header_map = missing.header_map
             problem = (CellProblem(None, f"row {table.header_row}", str(missing)),)
-            bad = [BadRow(r.row_number, problem, "{}") for r in table.rows]
+            bad = [BadRow(r.row_number, problem, "{}") for r in table.rows] + aside
     except FileRejected as rejected:
         reason = f"{source_file}: {rejected}"
+    reason = cap(reason) if reason else None
     lineage = {
         "_source_file": source_file,
         "_source_sha256": sha256,
@@ -516,6 +544,7 @@ def ingest_file(
             header_map,
             slot,
             received,
+            sum(r.set_aside for r in bad) if contract.area else None,
         )
         conn.commit()
     except Exception:
@@ -529,7 +558,8 @@ def ingest_file(
         len(good) + len(bad),
         received,
     )
-    return report(status, len(good) + len(bad), len(good), len(bad), reason)
+    done = report(status, len(good) + len(bad), len(good), len(bad), reason)
+    return replace(done, rows_set_aside=sum(r.set_aside for r in bad))
 
 
 def _below_landing(contract: FeedContract, path: Path, raw_dir: Path) -> PurePosixPath:

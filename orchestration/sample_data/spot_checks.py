@@ -71,10 +71,35 @@ class PublisherLayout:
         return any(isinstance(header, tuple) for header in self.headers.values())
 
 
+# The contract columns the generator writes (the others: city, addresses, the loader's own,
+# are left out of every layout; the enterprise is written once, as one of its two roles).
+WRITTEN = (
+    "sample_no",
+    "stream_code",
+    "sampled_on",
+    "county_code",
+    "sampled_unit_name",
+    "credit_code",
+    "category_code",
+    "product_name",
+    "spec_model",
+    "batch_no",
+    "sampling_org",
+    "inspection_agency",
+    "verdict",
+    "nonconforming_items",
+)
+
+
 def _labels(**renamed: str | HeaderCell | None) -> dict[str, str | HeaderCell]:
-    """The contract's own labels, with some columns renamed (value None: left out)."""
-    columns = load_contract(FEED).columns
-    headers = {c.name: renamed.get(c.name, c.label) for c in columns}
+    """The contract's own labels of the written columns, with some columns renamed (value
+    None: left out); `manufacturer_name=…` writes the enterprise as the manufacturer instead
+    of the sampled unit."""
+    columns = {c.name: c for c in load_contract(FEED).columns}
+    written = list(WRITTEN)
+    if "manufacturer_name" in renamed:
+        written[written.index("sampled_unit_name")] = "manufacturer_name"
+    headers = {name: renamed.get(name, columns[name].label) for name in written}
     return {name: header for name, header in headers.items() if header is not None}
 
 
@@ -90,7 +115,7 @@ LAYOUTS: dict[str, PublisherLayout] = {
             stream_code=None,
             sampled_on="抽检日期",
             county_code="所在县区",
-            enterprise_name="标称生产企业名称",
+            manufacturer_name="标称生产企业名称",
             category_code="产品分类",
             product_name="样品名称",
             batch_no="生产日期/批号",
@@ -115,7 +140,7 @@ LAYOUTS: dict[str, PublisherLayout] = {
     "forestry": PublisherLayout(
         headers=_labels(
             county_code="县（市、区）",
-            enterprise_name="被抽查单位",
+            sampled_unit_name="被抽查单位",
             verdict="结论",
         ),
         verdicts=(("合格", "不合格", 0.5), ("符合", "不符合", 0.5)),
@@ -125,7 +150,7 @@ LAYOUTS: dict[str, PublisherLayout] = {
     "risk": PublisherLayout(
         headers=_labels(
             sampled_on="抽查时间",
-            enterprise_name="生产单位",
+            manufacturer_name="生产单位",
             credit_code="信用代码",
             category_code="类别",
             spec_model="规格",
@@ -810,7 +835,9 @@ def _batch_row(
         "stream_code": stream_row["stream_name"],
         "sampled_on": sampled_value,
         "county_code": county["short_name"] if rng.random() < 0.1 else county["county_name"],
-        "enterprise_name": enterprise.name,
+        # one enterprise, written in the role its publisher's layout names
+        "sampled_unit_name": enterprise.name,
+        "manufacturer_name": enterprise.name,
         "credit_code": enterprise.credit_code,
         "category_code": cell.category["category_name"],
         "product_name": product.name,
