@@ -100,9 +100,10 @@ def _two_row_headers(
     them: 行政区划 over 市 | 县区, 标称生产企业 over 名称 | 地址. A column with text in both rows
     is read, first match wins, as `top/sub` (行政区划/县区), `topsub` (标称生产企业名称) or, under
     a top cell spanning two or more columns, `sub` alone; one that matches nothing keeps
-    `top/sub`. `sub` is a header row when the two rows together name more known headers
-    than `top` alone (a data row under the header adds none), or, when `found` is the header
-    row `sub` already read alone, than `found` (a title row above it adds none)."""
+    `top/sub`. `sub` is a header row below `top` when one of its columns completes a known
+    header and the pair names no fewer known headers than `top` (a data row under the
+    header completes none); `top` is a group row above the header row `found` when the pair
+    names more known headers than `found` (a title row above it adds none)."""
     known = {clean_header(h) for h in known_headers}
     width = max(len(top), len(sub))
     tops = [clean_header(top[i]) if i < len(top) else "" for i in range(width)]
@@ -115,7 +116,7 @@ def _two_row_headers(
             start = i
         if start >= 0 and sub_text and (top_text or not tops[i]):
             spans[start] += 1
-    carried, carried_span, headers = "", 0, []
+    carried, carried_span, headers, combined_hits = "", 0, [], 0
     for i, (top_text, sub_text) in enumerate(zip(tops, subs, strict=True)):
         if top_text:
             carried, carried_span = top_text, spans[i]
@@ -126,9 +127,14 @@ def _two_row_headers(
         if carried_span >= 2:
             candidates.append(sub_text)
         headers.append(next((c for c in candidates if c in known), candidates[0]))
-    baseline = sum(1 for h in (tops if found is None else found) if h in known)
+        combined_hits += headers[-1] in known
     hits = sum(1 for h in headers if h in known)
-    return tuple(headers) if hits > baseline else None
+    if found is not None:  # a row above the header: only when it completes more headers
+        return tuple(headers) if hits > sum(1 for h in found if h in known) else None
+    # a row below: when it completes a header, and loses none (the group name, 标称生产企业,
+    # may itself be a known header: 标称生产企业/名称 takes its place)
+    baseline = sum(1 for h in tops if h in known)
+    return tuple(headers) if combined_hits and hits >= baseline else None
 
 
 def _table(
