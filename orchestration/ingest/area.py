@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
+from operator import itemgetter
 
 from orchestration.ingest.contract import AreaSpec, FeedContract
 from orchestration.ingest.normalise import (
@@ -29,7 +30,12 @@ from orchestration.ingest.normalise import (
     reference_names,
 )
 from orchestration.ingest.readers import CellValue, SourceTable
-from orchestration.ingest.validate_rows import BadRow, CellProblem, column_positions, raw_json_rows
+from orchestration.ingest.validate_rows import (
+    BadRow,
+    CellProblem,
+    column_positions,
+    raw_json_rows,
+)
 
 # An address that names a place: a province, city, county, district or banner.
 _PLACE = re.compile(r"(省|自治区|市|县|区|旗)")
@@ -87,6 +93,12 @@ def _judge(contract: FeedContract, spec: AreaSpec) -> Callable[..., Verdict]:
     return judge
 
 
+def _spread(combo: tuple[object, ...], indexes: list[int | None]) -> list[CellValue]:
+    """The (市, 县区, address) cells of a combo of the present columns (None for absent)."""
+    present = iter(combo)
+    return [next(present) if i is not None else None for i in indexes]  # type: ignore[misc]
+
+
 def set_aside(contract: FeedContract, table: SourceTable) -> tuple[SourceTable, list[BadRow]]:
     """`table` without the rows of another city, and those rows as set-aside BadRows."""
     spec = contract.area
@@ -99,20 +111,20 @@ def set_aside(contract: FeedContract, table: SourceTable) -> tuple[SourceTable, 
         return table, []  # nothing but a county to judge by: validation reads it
     judge = _judge(contract, spec)
     rows = table.rows
-    columns = [
-        [row.values[i] for row in rows] if i is not None else [None] * len(rows) for i in indexes
-    ]
-    verdicts: dict[tuple[object, ...], Verdict] = {}
-    outside: list[tuple[int, str, str]] = []
-    for position, triple in enumerate(zip(*columns, strict=True)):
-        key = tuple((v.__class__, v) for v in triple)
-        if key not in verdicts:
-            verdicts[key] = judge(*triple)
-        verdict = verdicts[key]
-        if verdict is not None:
-            outside.append((position, *verdict))
-    if not outside:
+    # one decision per distinct triple of cell values, built and looked up at C speed
+    values = [row.values for row in rows]
+    present = [i for i in indexes if i is not None]
+    combos = list(zip(*(map(itemgetter(i), values) for i in present), strict=True))
+    verdicts: dict[tuple[object, ...], Verdict] = {
+        combo: judge(*_spread(combo, indexes)) for combo in dict.fromkeys(combos)
+    }
+    if not any(verdicts.values()):
         return table, []
+    outside = [
+        (position, *verdict)
+        for position, verdict in enumerate(map(verdicts.__getitem__, combos))
+        if verdict is not None
+    ]
     raw_json = raw_json_rows(table.headers, [rows[p] for p, _, _ in outside])
     aside = []
     for (position, column, message), record in zip(outside, raw_json, strict=True):

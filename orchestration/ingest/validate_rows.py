@@ -209,7 +209,7 @@ def _memoised(parse: Callable[[CellValue], T]) -> Callable[[CellValue], T]:
     return parse_once
 
 
-def _distinct_keys(cells: list[CellValue]) -> list[object]:
+def distinct_keys(cells: list[CellValue]) -> list[object]:
     # a string is its own key (most cells); anything else is keyed with its type, as above
     return [v if v.__class__ is str else (v.__class__, v) for v in cells]
 
@@ -371,7 +371,7 @@ def validate_rows(
             cells = [row.values[index] for row in rows]
         else:
             cells = [fills.get(column.name)] * count
-        keys = _distinct_keys(cells)
+        keys = distinct_keys(cells)
         firsts = dict(zip(reversed(keys), reversed(cells), strict=True))  # first of each key
         read = _cell_reader(contract, column, slot)
         readings = {key: read(raw) for key, raw in firsts.items()}
