@@ -116,7 +116,14 @@ def build_database(path: Path, rows: int) -> float:
                 NULL::VARCHAR AS batch_no,
                 NULL::VARCHAR AS sampling_org,
                 NULL::VARCHAR AS inspection_agency,
-                NULL::VARCHAR AS verdict_original
+                NULL::VARCHAR AS verdict_original,
+                NULL::VARCHAR AS city_name,
+                '县区' AS location_basis,
+                '廊坊市示例企业' || (i % 5000)::VARCHAR || '有限公司' AS sampled_unit_name,
+                NULL::VARCHAR AS sampled_unit_address,
+                NULL::VARCHAR AS manufacturer_name,
+                false AS is_failure_list,
+                '抽样日期' AS sampling_date_basis
             FROM range({rows}) AS t(i)
             """
         )

@@ -142,12 +142,15 @@ def _header(entry: Any, labels: Mapping[str, str]) -> tuple[str, HeaderCell]:
 
 def table_layout(feed: str, fmt: str, raw: Mapping[str, Any]) -> TableLayout:
     """A format of a layouts file: `columns` listed, or `contract_columns` (every contract
-    column with its label, some `renamed`, a renamed to null left out) after `leading`."""
+    column with its label, or those listed, some `renamed`, a renamed to null left out) after
+    `leading`."""
     labels = {column.name: column.label for column in load_contract(feed).columns}
     columns = [_header(entry, labels) for entry in raw.get("leading") or []]
     if raw.get("contract_columns"):
         renamed = raw.get("renamed") or {}
-        for name, label in labels.items():
+        chosen = raw["contract_columns"]
+        for name in chosen if isinstance(chosen, list) else labels:
+            label = labels[name]
             header = renamed.get(name, label)
             if header is None:
                 continue

@@ -111,8 +111,11 @@ def _pairs(raw: Sequence[Sequence[Any]]) -> tuple[tuple[str, float], ...]:
     return tuple((str(name), float(weight)) for name, weight in raw)
 
 
-def _publisher(raw: Mapping[str, Any]) -> Publisher:
-    spec = {"leading": [{"_no": "序号"}], "contract_columns": True, "sheet": XLSX_SHEET, **raw}
+def _publisher(raw: Mapping[str, Any], written: Sequence[str]) -> Publisher:
+    columns = list(written)
+    if "manufacturer_name" in (raw.get("renamed") or {}):  # the enterprise as manufacturer
+        columns[columns.index("sampled_unit_name")] = "manufacturer_name"
+    spec = {"leading": [{"_no": "序号"}], "contract_columns": columns, "sheet": XLSX_SHEET, **raw}
     return Publisher(
         layout=table_layout(FEED, spec.get("format", "csv-utf8"), spec),
         verdicts=tuple((p, f, float(w)) for p, f, w in raw.get("verdicts") or [])
@@ -169,8 +172,10 @@ def catalogue() -> Catalogue:
     assert delivery is not None
     return Catalogue(
         delivery=delivery,
-        publishers={stream: _publisher(spec) for stream, spec in raw["publishers"].items()},
-        default_publisher=_publisher({}),
+        publishers={
+            stream: _publisher(spec, raw["written"]) for stream, spec in raw["publishers"].items()
+        },
+        default_publisher=_publisher({}, raw["written"]),
         streams={stream: _stream(spec) for stream, spec in raw["streams"].items()},
         default_stream=_stream(raw["default_stream"]),
         county_weights=raw["county_weights"],
@@ -385,7 +390,9 @@ def _batch_row(
         "stream_code": stream_row["stream_name"],
         "sampled_on": sampled_value,
         "county_code": county["short_name"] if rng.random() < 0.1 else county["county_name"],
-        "enterprise_name": enterprise.name,
+        # one enterprise, written in the role its publisher's layout names
+        "sampled_unit_name": enterprise.name,
+        "manufacturer_name": enterprise.name,
         "credit_code": enterprise.credit_code,
         "category_code": cell.category["category_name"],
         "product_name": product.name,

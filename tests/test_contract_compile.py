@@ -38,7 +38,7 @@ BASE_SHA = "0" * 64
 
 def read_records(contract: FeedContract, records: list[dict[str, Any]]) -> ValidatedTable:
     """The loader's reading of records written under each column's first header."""
-    names = [column.name for column in contract.columns]
+    names = [column.name for column in contract.read_columns]  # the loader fills the others
     headers = tuple(clean_header(contract.column(name).headers[0]) for name in names)
     rows = tuple(
         SourceRow(number, tuple(record[name] for name in names))

@@ -93,6 +93,23 @@ FORESTRY = [
 ]
 
 
+# A published 不合格产品 list of the city (declared by 不合格 in its file name): no 抽样日期, no
+# 检验结论, 行政区划 → 市 | 县区 over two rows, the sampled unit apart from the manufacturer.
+FAILURE_LIST_HEADER = [
+    ("序号", None),
+    ("行政区划", "市"),
+    ("行政区划", "县区"),
+    ("样品名称", None),
+    ("受检单位", None),
+    ("标称生产单位", None),
+    ("不合格项目", None),
+]
+FAILURE_LIST = [
+    [1, "廊坊市", "固安县", "电线", "甲五金店", "乙电缆厂", "导体电阻"],
+    [2, "", "", "插座", "丙超市", "丁电器厂", "结构"],
+]
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
     wh = FeedWarehouse(tmp_path_factory.mktemp("spot-checks"))
@@ -138,6 +155,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> FeedWarehouse:
         title="果品林产品监测抽查结果",
         received=datetime(2015, 10, 5, 9),
     )
+    wh.deliver(
+        FEED,
+        "manufacturing/2015-08",
+        "2015年8月监督抽查不合格产品信息.csv",
+        FAILURE_LIST_HEADER,
+        FAILURE_LIST,
+        received=datetime(2015, 9, 2, 9),
+    )
     reports = wh.ingest(FEED)
     assert all(r.status == "loaded" and r.rows_quarantined == 0 for r in reports), reports
     wh.build("int_kpi__spot_checks", "int_kpi_lineage__spot_checks")
@@ -148,7 +173,7 @@ def test_a_correction_replaces_exactly_its_slot(built: FeedWarehouse) -> None:
     current = built.query(
         "select delivery_period, sample_no, verdict, delivery_version "
         "from intermediate.int_spot_checks__current "
-        "where stream_code = 'manufacturing' order by sample_no"
+        "where stream_code = 'manufacturing' and not is_failure_list order by sample_no"
     )
     assert current == [
         ("2015-03", "S-2015-03-02-1", "pass", 2),
@@ -158,7 +183,8 @@ def test_a_correction_replaces_exactly_its_slot(built: FeedWarehouse) -> None:
     ]
     # the replaced rows stay in staging as history
     history = built.query(
-        "select count(*) from staging.stg_raw__spot_checks where stream_code = 'manufacturing'"
+        "select count(*) from staging.stg_raw__spot_checks "
+        "where stream_code = 'manufacturing' and not is_failure_list"
     )
     assert history == [(6,)]
 
@@ -185,12 +211,41 @@ def test_publisher_layouts_keep_their_original_values(built: FeedWarehouse) -> N
         )
     }
     assert maps["2015-07"]["county_code"] == "行政区划/县区"  # the two-row header
-    assert maps["2015-06"]["enterprise_name"] == "标称生产企业名称"
+    assert maps["2015-06"]["manufacturer_name"] == "标称生产企业名称"  # a role kept
     assert maps["2015-09"]["verdict"] == "结论"
 
 
+def test_a_failure_list_is_staged_as_such(built: FeedWarehouse) -> None:
+    """The list's rows are staged failed, marked as a list, dated by the publication period
+    (日期依据 发布期间: the first day of its folder's month), with both roles; a row without
+    市 or 县区 says 未注明. The KPIs below leave them out (_expected_kpis never sees them)."""
+    rows = built.query(
+        "select source_row, verdict, verdict_original, is_failure_list, sampled_on, "
+        "sampling_date_basis, sampled_unit_name, manufacturer_name, enterprise_name, "
+        "county_code, city_name, location_basis from staging.stg_raw__spot_checks "
+        "where is_failure_list order by source_row"
+    )
+    listed = (True, date(2015, 8, 1), "发布期间")
+    assert rows == [
+        (3, "fail", None, *listed, "甲五金店", "乙电缆厂", "甲五金店", "131022", "廊坊市", "县区"),
+        (4, "fail", None, *listed, "丙超市", "丁电器厂", "丙超市", None, None, "未注明"),
+    ]
+    others = built.query(
+        "select distinct is_failure_list, sampling_date_basis, location_basis "
+        "from staging.stg_raw__spot_checks where not is_failure_list"
+    )
+    assert others == [(False, "抽样日期", "县区")]
+    # the list's rows are current (their own slot) but count in no KPI value or lineage
+    assert built.query(
+        "select count(*) from intermediate.int_kpi_lineage__spot_checks l "
+        "join staging.stg_raw__spot_checks s on s.source_sha256 = l.source_sha256 "
+        "where s.is_failure_list"
+    ) == [(0,)]
+
+
 def _expected_kpis() -> dict[tuple[str, int, str], tuple[float, float | None, float]]:
-    """KPI → (numerator, denominator, value) per year and scope, from the lists above."""
+    """KPI → (numerator, denominator, value) per year and scope, from the lists above (the
+    不合格产品 list is no sample: it counts in none)."""
     tallies: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0])
 
     def add(kpi: str, day: str | date, county: str, counted: bool) -> None:
@@ -281,7 +336,7 @@ def test_the_real_huzhou_table_loads_as_delivered(tmp_path: Path) -> None:
         0,
     )
     rows = wh.query(
-        "select _source_row, enterprise_name, sampled_on, verdict, verdict_original, "
+        "select _source_row, manufacturer_name, sampled_on, verdict, verdict_original, "
         "nonconforming_items, county_code, sample_no, spec_model, batch_no "
         "from raw.spot_checks order by _source_row"
     )
@@ -301,7 +356,7 @@ def test_the_real_huzhou_table_loads_as_delivered(tmp_path: Path) -> None:
     [(header_map,)] = wh.query("select header_map from raw.ingested_files")
     assert json.loads(header_map) == {
         "sampled_on": "监督抽查时间",
-        "enterprise_name": "生产企业名称",
+        "manufacturer_name": "生产企业名称",
         "product_name": "产品名称",
         "spec_model": "规格型号",
         "batch_no": "生产日期或批号",

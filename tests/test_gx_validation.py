@@ -60,6 +60,11 @@ COLUMN_TYPES = {
     "sample_year": "INTEGER",
     "county_code": "VARCHAR",
     "county_code_original": "VARCHAR",
+    "city_name": "VARCHAR",
+    "location_basis": "VARCHAR",
+    "sampled_unit_name": "VARCHAR",
+    "sampled_unit_address": "VARCHAR",
+    "manufacturer_name": "VARCHAR",
     "enterprise_name": "VARCHAR",
     "credit_code": "VARCHAR",
     "category_code": "VARCHAR",
@@ -73,6 +78,8 @@ COLUMN_TYPES = {
     "verdict_original": "VARCHAR",
     "is_pass": "BOOLEAN",
     "nonconforming_items": "VARCHAR",
+    "is_failure_list": "BOOLEAN",
+    "sampling_date_basis": "VARCHAR",
     "source_sha256": "VARCHAR",
     "source_file": "VARCHAR",
     "source_row": "INTEGER",
@@ -95,13 +102,17 @@ def good_rows(count: int = 40) -> list[dict[str, object]]:
                 "sampled_on": sampled_on,
                 "sample_year": sampled_on.year,
                 "county_code": COUNTIES[i % len(COUNTIES)],
+                "sampled_unit_name": f"廊坊市示例企业{i}有限公司",
                 "enterprise_name": f"廊坊市示例企业{i}有限公司",
+                "location_basis": "县区",
+                "sampling_date_basis": "抽样日期",
                 "credit_code": f"91131002{i:010d}",
                 "category_code": category,
                 "product_name": f"样品{i}",
                 "verdict": "fail" if failed else "pass",
                 "is_pass": not failed,
                 "nonconforming_items": "标签标识" if failed else None,
+                "is_failure_list": False,
                 "source_sha256": sha(f"file{i // 20}"),
                 "source_file": f"spot_checks_{i // 20}.csv",
                 "source_row": i % 20 + 1,
@@ -420,7 +431,7 @@ def test_pass_rate_band_applies_to_the_new_rows(tmp_path: Path) -> None:
     for row in rows[80:95]:
         row.update(verdict="fail", is_pass=False, nonconforming_items="标签标识")
     database = write_table(tmp_path / "warehouse.duckdb", rows)
-    label = ("expect_column_mean_to_be_between", "is_pass")
+    label = ("expect_column_mean_to_be_between", "is_pass where is_failure_list == False")
 
     new = validate_staged_deliveries(database, TABLE, SUITE, [sha("file4")])
     whole = validate_staged_deliveries(database, TABLE, SUITE, None)
@@ -428,6 +439,21 @@ def test_pass_rate_band_applies_to_the_new_rows(tmp_path: Path) -> None:
     assert set(failed(new)) == {label}
     assert failed(new)[label].observed_value == "0.2"
     assert whole.success  # diluted by the history: 68 % over the whole table
+
+
+def test_a_run_of_failure_lists_only_leaves_the_pass_rate_band_unevaluated(
+    tmp_path: Path,
+) -> None:
+    """A delivery of published 不合格产品 lists (every row failed, is_failure_list) is no sample:
+    the pass-rate band is not evaluated on it, and the run passes."""
+    rows = good_rows(60)
+    for row in rows[40:]:
+        row.update(verdict="fail", is_pass=False, nonconforming_items="厚度", is_failure_list=True)
+    database = write_table(tmp_path / "warehouse.duckdb", rows)
+    outcome = validate_staged_deliveries(database, TABLE, SUITE, [sha("file2")])
+    assert outcome.success, failed(outcome)
+    mean = next(o for o in outcome.outcomes if o.scope == "aggregate")
+    assert not mean.evaluated
 
 
 def test_no_new_rows_passes_and_says_so(tmp_path: Path) -> None:

@@ -15,8 +15,9 @@ rule's message):
   delivery, so a key repeats across a slot's corrections by design);
 - per cross-field rule: require → not null where the `when` columns have their values; forbid →
   null there; compare → a pair expectation, checked where both are filled. A comparison GX
-  cannot express (a date against a date-time) is claimed by a hand-written expectation whose
-  `meta.rule` names the rule; a rule neither compiled nor claimed is an error;
+  cannot express (a date against a date-time) and a `require_one_of` rule (GX has no "one of
+  these columns is filled") are claimed by a hand-written expectation whose `meta.rule` names
+  the rule; a rule neither compiled nor claimed is an error;
 - the lineage columns are filled (and the sha256 is 64 characters, rows count from 1).
 
 Contract columns the staging model does not stage, and the rules on them, are listed in the
@@ -261,6 +262,8 @@ def _rule_entry(contract: FeedContract, model: StagedModel, rule: RuleSpec) -> E
     if None in staged.values():
         return None  # a column the staging model does not have: checked at ingestion only
     source = f"合同规则 {rule.name}：不得出现“{rule.message}”（装载时已隔离，此处复核）。"
+    if rule.require_one_of:
+        return None  # "one of these is filled" has no GX expectation: claimed by hand
     if rule.left and rule.right and rule.op:
         left, right = contract.column(rule.left), contract.column(rule.right)
         if (left.type == "datetime") != (right.type == "datetime") and "date" in (

@@ -57,7 +57,7 @@ class RuleViolation:
 def rule_violations(contract: FeedContract) -> list[RuleViolation]:
     """One violation per rule of the contract (see the module doc), in the contract's order."""
     out: list[RuleViolation] = []
-    for column in contract.columns:
+    for column in contract.read_columns:  # a column the loader fills is never delivered
         out.extend(_column_violations(contract, column))
     if contract.key:
         labels = "/".join(contract.column(name).label for name in contract.key)
@@ -180,6 +180,13 @@ def _rule_violation(contract: FeedContract, rule: RuleSpec) -> RuleViolation:
             rule.message,
             lambda record: _turn_round(contract, rule, record),
         )
+    if rule.require_one_of:
+        names = rule.require_one_of
+
+        def leave_all_empty(record: Mapping[str, Any]) -> Record:
+            return {**record, **dict.fromkeys(names, None)}
+
+        return RuleViolation(rule.name, names[0], rule.message, leave_all_empty)
     target = rule.require or rule.forbid
     assert target is not None
 

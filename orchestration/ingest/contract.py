@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from orchestration.reference import project_var
 from orchestration.settings import FEEDS_DIR
 
 if TYPE_CHECKING:
@@ -69,6 +70,9 @@ class ColumnSpec:
     # decimal columns of measurements: a result below the method's detection limit ("未检出",
     # "ND", "<0.01", "0.01L") is read as half the limit (docs/feeds/surface_water.md)
     below_detection: BelowDetection | None = None
+    # filled by the loader, never read from a delivered file (e.g. which kind of list a row
+    # came from): such a column has no headers and is never "missing"
+    filled_by_loader: bool = False
 
     @property
     def duckdb_type(self) -> str:
@@ -86,10 +90,12 @@ COMPARISONS = ("<", "<=", "=", ">=", ">")
 
 @dataclass(frozen=True)
 class RuleSpec:
-    """A cross-field rule, one of three kinds:
+    """A cross-field rule, one of four kinds:
     - require: when every `when` column has its value, `require` must be filled;
     - forbid: when every `when` column has its value, `forbid` must be empty;
-    - compare: `left op right`, checked when both are filled (the problem sits on `left`)."""
+    - compare: `left op right`, checked when both are filled (the problem sits on `left`);
+    - require_one_of: at least one of these columns is filled (e.g. the sampled unit or the
+      manufacturer); a file without any of them lacks a required column."""
 
     name: str
     message: str
@@ -99,10 +105,12 @@ class RuleSpec:
     left: str | None = None
     op: str | None = None
     right: str | None = None
+    require_one_of: tuple[str, ...] = ()
 
     @property
     def columns(self) -> set[str]:
-        return {c for c in (*self.when, self.require, self.forbid, self.left, self.right) if c}
+        named = (*self.when, self.require, self.forbid, self.left, self.right)
+        return {c for c in (*named, *self.require_one_of) if c}
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,41 @@ class MatrixSpec:
 
 
 @dataclass(frozen=True)
+class FailureListSpec:
+    """Published 不合格产品 lists (docs/feeds/spot_checks.md): every row failed and there is
+    no sampling date. A delivered file whose name holds one of `file_markers` is such a list:
+    `verdict` (a column) takes `verdict_value` where the list has no such column; the delivery
+    date column, when absent, takes the first day of the delivery folder's period; the
+    loader-filled `flag_column` says the row came from such a list and `date_basis_column`
+    what its date is (`date_bases`: sampling date, publication period)."""
+
+    file_markers: tuple[str, ...]
+    verdict: str
+    verdict_value: str
+    flag_column: str
+    date_basis_column: str
+    date_bases: tuple[str, str] = ("抽样日期", "发布期间")
+
+    def marks(self, file_name: str) -> bool:
+        return any(marker in file_name for marker in self.file_markers)
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    """The city a feed's rows must belong to (docs/feeds/spot_checks.md): the project's city
+    (dbt vars city_name, city_code; its short name without 市). A row whose
+    `city_column` names another city, or (without city and county) whose `address_column`
+    names a place outside the city, is set aside as 不属于<name>: quarantined, counted apart,
+    never loaded. The city's counties are the reference list of `county_column`."""
+
+    name: str
+    aliases: tuple[str, ...]
+    city_column: str
+    county_column: str
+    address_column: str | None = None
+
+
+@dataclass(frozen=True)
 class FeedContract:
     feed: str
     title: str
@@ -153,6 +196,8 @@ class FeedContract:
     delivery: DeliverySpec
     schedule: ScheduleSpec | None = None
     matrix: MatrixSpec | None = None
+    failure_lists: FailureListSpec | None = None
+    area: AreaSpec | None = None
 
     def column(self, name: str) -> ColumnSpec:
         for column in self.columns:
@@ -182,6 +227,11 @@ class FeedContract:
         extra = self.matrix.type_headers if self.matrix else ()
         return frozenset(h for c in self.columns for h in c.headers) | frozenset(extra)
 
+    @property
+    def read_columns(self) -> tuple[ColumnSpec, ...]:
+        """The columns read from delivered files (not those the loader fills)."""
+        return tuple(c for c in self.columns if not c.filled_by_loader)
+
 
 def _column(raw: dict[str, Any]) -> ColumnSpec:
     if raw["type"] not in COLUMN_TYPES:
@@ -202,13 +252,18 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
     below = raw.get("below_detection")
     if below and raw["type"] != "decimal":
         raise ContractError(f"column {raw['name']}: below_detection applies to decimal columns")
-    headers = tuple(raw.get("headers") or [raw["label"]])
+    filled = bool(raw.get("filled_by_loader", False))
+    if filled and (raw.get("headers") or raw.get("required")):
+        raise ContractError(f"column {raw['name']}: a loader-filled column has no headers")
+    headers = () if filled else tuple(raw.get("headers") or [raw["label"]])
+    if not filled and raw["label"] not in headers:
+        headers = (raw["label"], *headers)
     return ColumnSpec(
         name=raw["name"],
         label=raw["label"],
         type=raw["type"],
         required=bool(raw.get("required", False)),
-        headers=headers if raw["label"] in headers else (raw["label"], *headers),
+        headers=headers,
         reference=raw.get("reference"),
         values=values,
         keep_original=bool(raw.get("keep_original", False)),
@@ -219,6 +274,7 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
         )
         if below
         else None,
+        filled_by_loader=filled,
     )
 
 
@@ -230,6 +286,11 @@ def _rule(raw: dict[str, Any]) -> RuleSpec:
         return RuleSpec(
             raw["name"], raw["message"], left=check["left"], op=check["op"], right=check["right"]
         )
+    if "require_one_of" in raw:
+        columns = tuple(raw["require_one_of"])
+        if len(columns) < 2:
+            raise ContractError(f"rule {raw['name']}: require_one_of names two or more columns")
+        return RuleSpec(raw["name"], raw["message"], require_one_of=columns)
     if ("require" in raw) == ("forbid" in raw):
         raise ContractError(f"rule {raw['name']}: a rule has one of `require`, `forbid`, `check`")
     when = {k: str(v) for k, v in (raw.get("when") or {}).items()}
@@ -275,6 +336,40 @@ def _matrix(raw: dict[str, Any] | None, names: set[str]) -> MatrixSpec | None:
     return matrix
 
 
+def _failure_lists(raw: dict[str, Any] | None, names: set[str]) -> FailureListSpec | None:
+    if not raw:
+        return None
+    spec = FailureListSpec(
+        file_markers=tuple(raw["file_markers"]),
+        verdict=raw["verdict"],
+        verdict_value=str(raw["verdict_value"]),
+        flag_column=raw["flag_column"],
+        date_basis_column=raw["date_basis_column"],
+    )
+    unknown = {spec.verdict, spec.flag_column, spec.date_basis_column} - names
+    if unknown or not spec.file_markers:
+        raise ContractError(f"failure_lists: unknown columns {sorted(unknown)} or no markers")
+    return spec
+
+
+def _area(raw: dict[str, Any] | None, names: set[str]) -> AreaSpec | None:
+    if not raw:
+        return None
+    # the city is the project's (dbt vars city_name, city_code), named once for Python and dbt
+    name = str(project_var("city_name"))
+    spec = AreaSpec(
+        name=name,
+        aliases=(name, name.removesuffix("市"), str(project_var("city_code"))),
+        city_column=raw["city_column"],
+        county_column=raw["county_column"],
+        address_column=raw.get("address_column"),
+    )
+    unknown = {spec.city_column, spec.county_column, spec.address_column} - names - {None}
+    if unknown:
+        raise ContractError(f"area: unknown columns {sorted(c for c in unknown if c)}")
+    return spec
+
+
 def parse_contract(raw: dict[str, Any]) -> FeedContract:
     columns = tuple(_column(c) for c in raw["columns"])
     names = {c.name for c in columns}
@@ -299,6 +394,8 @@ def parse_contract(raw: dict[str, Any]) -> FeedContract:
         delivery=_delivery(raw.get("delivery") or {}, names, {c.name: c.type for c in columns}),
         schedule=_schedule(raw.get("schedule")),
         matrix=_matrix(raw.get("matrix"), names),
+        failure_lists=_failure_lists(raw.get("failure_lists"), names),
+        area=_area(raw.get("area"), names),
     )
 
 

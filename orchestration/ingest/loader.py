@@ -27,9 +27,11 @@ import pyarrow as pa
 
 from orchestration import settings
 from orchestration.ingest import file_store, landing
+from orchestration.ingest.area import set_aside
 from orchestration.ingest.contract import FeedContract
 from orchestration.ingest.delivery import Slot, slot_of
-from orchestration.ingest.errors import FileRejected
+from orchestration.ingest.errors import FileRejected, cap
+from orchestration.ingest.failure_lists import list_fills, passing_rows
 from orchestration.ingest.file_names import display_path
 from orchestration.ingest.matrix import reshape_matrix
 from orchestration.ingest.readers import read_table
@@ -77,6 +79,8 @@ create table if not exists raw.ingested_files (
 alter table raw.ingested_files add column if not exists delivery_source varchar;
 alter table raw.ingested_files add column if not exists delivery_period varchar;
 alter table raw.ingested_files add column if not exists received_at timestamp;
+-- of rows_quarantined, those set aside as not the feed's area (不属于廊坊市: contract `area`)
+alter table raw.ingested_files add column if not exists rows_set_aside integer;
 -- the same content delivered again for another slot (loader docstring); its rows are not
 -- loaded twice: rows_read of the first delivery says whether it carried any
 create table if not exists raw.repeated_deliveries (
@@ -100,6 +104,8 @@ create table if not exists raw.quarantine (
     raw_record json,
     quarantined_at timestamp not null
 );
+-- true for a row set aside as not the feed's area (its reason says 不属于…)
+alter table raw.quarantine add column if not exists set_aside boolean;
 """
 
 
@@ -115,6 +121,7 @@ class FileReport:
     reason: str | None
     seconds: float
     # status: loaded | rejected | already_ingested | repeated (same content, another slot) | failed
+    rows_set_aside: int = 0  # of rows_quarantined: not the feed's area (不属于廊坊市)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -355,6 +362,7 @@ def quarantine_record(
     problems: list[dict[str, object]],
     reason: str,
     raw_json: str,
+    set_aside: bool = False,
 ) -> dict[str, object]:
     """One raw.quarantine row: where the row came from, why it was refused, what it held."""
     return {
@@ -367,6 +375,7 @@ def quarantine_record(
         "problems": json.dumps(problems, ensure_ascii=False),
         "raw_record": raw_json,
         "quarantined_at": lineage["_loaded_at"],
+        "set_aside": set_aside,
     }
 
 
@@ -384,10 +393,12 @@ def file_record(
     header_map: dict[str, str] | None = None,
     slot: Slot | None = None,
     received: datetime | None = None,
+    set_aside: int | None = None,
 ) -> dict[str, object]:
     """The file's row of raw.ingested_files; `counts` are read, loaded, quarantined (its CHECK
     constraint refuses a row where they do not add up). `slot` and `received` say which
-    delivery it is (feeds; submissions keep their own versions)."""
+    delivery it is (feeds; submissions keep their own versions); `set_aside`, how many of the
+    quarantined rows are not the feed's area (feeds with a contract `area`)."""
     read, loaded, quarantined = counts
     return {
         "feed": feed,
@@ -407,6 +418,7 @@ def file_record(
         "delivery_source": slot.source if slot else None,
         "delivery_period": slot.period if slot else None,
         "received_at": received,
+        "rows_set_aside": set_aside,
     }
 
 
@@ -446,6 +458,10 @@ class _Parsed:
     def rows_read(self) -> int:
         return len(self.good) + len(self.bad)
 
+    @property
+    def rows_set_aside(self) -> int:
+        return sum(r.set_aside for r in self.bad)
+
     def lineage(self) -> dict[str, object]:
         return {
             "_source_file": self.source_file,
@@ -483,8 +499,13 @@ def _parse_file(
     def known_content() -> _Repeat | FileReport:
         repeat = _repeat_of(known, sha256, slot, received)
         if repeat is None:
+            # a known file under another name is said, so its sender learns it was not read
+            first_file, first_status = known.files[sha256][:2]
+            note = None
+            if first_file != source_file:
+                note = f"same content as {first_file} ({first_status}): not read again"
             return FileReport(
-                contract.feed, source_file, sha256, "already_ingested", 0, 0, 0, None, 0.0
+                contract.feed, source_file, sha256, "already_ingested", 0, 0, 0, note, 0.0
             )
         first_file, reason = repeat
         known.repeats.add((sha256, slot.source, slot.period, received))
@@ -515,21 +536,31 @@ def _parse_file(
     good = GoodRows([], {}, [])
     bad: list[BadRow] = []
     reason: str | None = None
+    aside: list[BadRow] = []
     try:
         table = read_table(stored, contract.known_headers)
         sheet, encoding = table.sheet, table.encoding
         try:
             if contract.matrix is not None:  # a wide layout: one record per line key × column
                 table = reshape_matrix(contract, table)
-            validated = validate_rows(contract, table, slot, memo)
+            # a published 不合格产品 list (by its name) declares its verdict and date basis
+            fills, hint = list_fills(contract, path.name, table.headers, slot)
+            # rows of another city: set aside before they are read (不属于廊坊市)
+            table, aside = set_aside(contract, table)
+            validated = validate_rows(contract, table, slot, fills, hint, memo)
             good, bad, header_map = validated.good, validated.bad, validated.header_map
+            good, passing = passing_rows(contract, table, validated.good, fills)
+            bad = sorted(bad + passing + aside, key=lambda r: r.row_number)
         except MissingColumns as missing:
-            # The file is readable but not this feed's layout: keep every row, each with the reason.
+            # The file is readable but not this feed's layout: keep every row, each with the
+            # reason; what was recognised is kept as the file's header map.
             reason = f"{source_file}: {missing}"
+            header_map = missing.header_map
             problem = (CellProblem(None, f"row {table.header_row}", str(missing)),)
-            bad = [BadRow(r.row_number, problem, "{}") for r in table.rows]
+            bad = [BadRow(r.row_number, problem, "{}") for r in table.rows] + aside
     except FileRejected as rejected:
         reason = f"{source_file}: {rejected}"
+    reason = cap(reason) if reason else None
     parsed = _Parsed(
         source_file,
         sha256,
@@ -599,17 +630,18 @@ def _quarantine_table(feed: str, parsed: list[_Parsed]) -> pa.Table:
                 [asdict(p) for p in r.problems],
                 r.reason,
                 r.raw_json,
+                r.set_aside,
             )
             for r in item.bad
         ]
     return pa.Table.from_pylist(records)
 
 
-def _file_records(feed: str, parsed: list[_Parsed]) -> pa.Table:
+def _file_records(contract: FeedContract, parsed: list[_Parsed]) -> pa.Table:
     return pa.Table.from_pylist(
         [
             file_record(
-                feed,
+                contract.feed,
                 item.sha256,
                 item.source_file,
                 item.stored,
@@ -622,6 +654,7 @@ def _file_records(feed: str, parsed: list[_Parsed]) -> pa.Table:
                 item.header_map,
                 item.slot,
                 item.received,
+                item.rows_set_aside if contract.area else None,
             )
             for item in parsed
         ]
@@ -643,7 +676,7 @@ def _write_batch(
         files = [(item.good, item.lineage()) for item in parsed]
         insert_batch(conn, contract.table, _good_rows_table(contract, files))
         insert_batch(conn, "raw.quarantine", _quarantine_table(contract.feed, parsed))
-        insert_batch(conn, "raw.ingested_files", _file_records(contract.feed, parsed))
+        insert_batch(conn, "raw.ingested_files", _file_records(contract, parsed))
         insert_batch(conn, "raw.repeated_deliveries", pa.Table.from_pylist(repeats))
         conn.commit()
     except Exception:
@@ -666,6 +699,7 @@ def _write_batch(
                 len(item.bad),
                 item.reason,
                 round(item.seconds + share, 4),
+                item.rows_set_aside,
             )
         )
     return reports

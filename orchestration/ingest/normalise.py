@@ -212,6 +212,13 @@ def reference_lookup(reference: str) -> Mapping[str, str]:
     return lookup
 
 
+@cache
+def reference_names(reference: str) -> tuple[str, ...]:
+    """The full names of a reference list (the first of its `names` columns, e.g. 固安县)."""
+    spec = _reference_specs()[reference]
+    return tuple(row[spec["names"][0]] for row in load_seed(spec["seed"]))
+
+
 def _reference_parser(column: ColumnSpec) -> Callable[[CellValue], Parsed]:
     assert column.reference is not None
     lookup = reference_lookup(column.reference)

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 # FileRejected lives in errors (the guard raises it too); it is still imported from here.
-from orchestration.ingest.errors import UNSAFE_FILE, FileRejected
+from orchestration.ingest.errors import UNSAFE_FILE, FileRejected, summarise
 from orchestration.ingest.xlsx_extent import refuse_oversized_sheets
 from orchestration.ingest.xlsx_guard import REFUSED_SUFFIXES, inspect_workbook
 from orchestration.ingest.xlsx_moments import exact_moments
@@ -81,33 +81,68 @@ def _find_header(rows: list[tuple[CellValue, ...]], known_headers: frozenset[str
         if hits > best_hits:
             best_index, best_hits = index, hits
     if best_index < 0:
+        # say what the rows hold, so a person sees a layout the contract does not know
+        fullest = max(rows[:HEADER_SEARCH_ROWS], key=_filled_cells, default=())
+        seen = [clean_header(v) for v in fullest if clean_header(v)]
+        shown = ", ".join(seen[:12]) + (f" … ({len(seen)} cells)" if len(seen) > 12 else "")
         raise FileRejected(
-            f"no header row found in the first {HEADER_SEARCH_ROWS} rows "
-            f"(expected headers such as {', '.join(sorted(known_headers)[:5])})"
+            f"no header row found in the first {HEADER_SEARCH_ROWS} rows: fewer than 2 cells "
+            f"of any row are known headers (the fullest row reads: {shown or 'nothing'}; "
+            f"expected headers such as {', '.join(sorted(known_headers)[:5])})"
         )
     return best_index
 
 
+def _filled_cells(row: tuple[CellValue, ...]) -> int:
+    return sum(1 for value in row if clean_header(value))
+
+
 def _two_row_headers(
-    top: tuple[CellValue, ...], sub: tuple[CellValue, ...], known_headers: frozenset[str]
+    top: tuple[CellValue, ...],
+    sub: tuple[CellValue, ...],
+    known_headers: frozenset[str],
+    found: tuple[str, ...] | None = None,
 ) -> tuple[str, ...] | None:
-    """Headers of a two-row layout, e.g. 行政区划 merged over 市 | 县区, read as `top/sub`
-    (行政区划/市, 行政区划/县区); None when `sub` is not a header row. A merged top cell is
-    blank over the columns it spans, so it is carried right; `sub` counts as a header row
-    when one of its combined names is a known header."""
+    """Headers of a two-row layout, or None when `sub` is not a second header row. A merged
+    top cell is blank over the columns it spans after its first, so it is carried right over
+    them: 行政区划 over 市 | 县区, 标称生产企业 over 名称 | 地址. A column with text in both rows
+    is read, first match wins, as `top/sub` (行政区划/县区), `topsub` (标称生产企业名称) or, under
+    a top cell spanning two or more columns, `sub` alone; one that matches nothing keeps
+    `top/sub`. `sub` is a header row below `top` when one of its columns completes a known
+    header and the pair names no fewer known headers than `top` (a data row under the
+    header completes none); `top` is a group row above the header row `found` when the pair
+    names more known headers than `found` (a title row above it adds none)."""
     known = {clean_header(h) for h in known_headers}
     width = max(len(top), len(sub))
     tops = [clean_header(top[i]) if i < len(top) else "" for i in range(width)]
     subs = [clean_header(sub[i]) if i < len(sub) else "" for i in range(width)]
-    carried, headers, combined = "", [], []
-    for top_text, sub_text in zip(tops, subs, strict=True):
-        carried = top_text or carried
-        if sub_text and carried:
-            combined.append(f"{carried}/{sub_text}")
-            headers.append(combined[-1])
-        else:
+    # a top cell spans the blank top cells after it that have a sub cell
+    spans = [0] * width
+    start = -1
+    for i, (top_text, sub_text) in enumerate(zip(tops, subs, strict=True)):
+        if top_text:
+            start = i
+        if start >= 0 and sub_text and (top_text or not tops[i]):
+            spans[start] += 1
+    carried, carried_span, headers, combined_hits = "", 0, [], 0
+    for i, (top_text, sub_text) in enumerate(zip(tops, subs, strict=True)):
+        if top_text:
+            carried, carried_span = top_text, spans[i]
+        if not sub_text or not carried:
             headers.append(top_text or sub_text)
-    return tuple(headers) if any(h in known for h in combined) else None
+            continue
+        candidates = [f"{carried}/{sub_text}", f"{carried}{sub_text}"]
+        if carried_span >= 2:
+            candidates.append(sub_text)
+        headers.append(next((c for c in candidates if c in known), candidates[0]))
+        combined_hits += headers[-1] in known
+    hits = sum(1 for h in headers if h in known)
+    if found is not None:  # a row above the header: only when it completes more headers
+        return tuple(headers) if hits > sum(1 for h in found if h in known) else None
+    # a row below: when it completes a header, and loses none (the group name, 标称生产企业,
+    # may itself be a known header: 标称生产企业/名称 takes its place)
+    baseline = sum(1 for h in tops if h in known)
+    return tuple(headers) if combined_hits and hits >= baseline else None
 
 
 def _table(
@@ -119,10 +154,17 @@ def _table(
 ) -> SourceTable:
     header_index = _find_header(rows, known_headers)
     headers = tuple(clean_header(v) for v in rows[header_index])
+    # a second header row below the one found, or a group row above it (whichever nesting
+    # the publisher merged): the pair is read when it names more known headers than the row
+    combined = None
     if header_index + 1 < len(rows):
         combined = _two_row_headers(rows[header_index], rows[header_index + 1], known_headers)
         if combined is not None:
             header_index, headers = header_index + 1, combined
+    if combined is None and header_index > 0:
+        above = rows[header_index - 1]
+        combined = _two_row_headers(above, rows[header_index], known_headers, headers)
+        headers = combined or headers
     body = []
     for values, number in zip(
         rows[header_index + 1 :], row_numbers[header_index + 1 :], strict=True
@@ -215,8 +257,9 @@ def read_xlsx(path: Path, known_headers: frozenset[str]) -> SourceTable:
             try:
                 return _table(rows, list(range(1, len(rows) + 1)), known_headers, name, None)
             except FileRejected as error:
-                problems.append(f"sheet {name}: {error}")
-        raise FileRejected("; ".join(problems) or "workbook has no sheets")
+                problems.append((f"sheet {name}", str(error)))
+        # 300 sheets without a header say it once, counted (errors.summarise)
+        raise FileRejected(summarise(problems) if problems else "workbook has no sheets")
     finally:
         workbook.close()
 

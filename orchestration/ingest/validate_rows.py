@@ -6,15 +6,17 @@ cell, so one correction round fixes all of them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from difflib import SequenceMatcher
 from operator import add
 from typing import Any, TypeVar
 
 from orchestration.ingest.bulk_numbers import bulk_readings
 from orchestration.ingest.contract import ColumnSpec, FeedContract, RuleSpec
 from orchestration.ingest.delivery import Slot
+from orchestration.ingest.errors import summarise
 from orchestration.ingest.normalise import normalise_text, parser_for
 from orchestration.ingest.readers import CellValue, SourceRow, SourceTable, clean_header
 
@@ -58,10 +60,12 @@ class BadRow:
     row_number: int
     problems: tuple[CellProblem, ...]
     raw_json: str
+    set_aside: bool = False  # not the feed's area (不属于廊坊市): quarantined, counted apart
 
     @property
     def reason(self) -> str:
-        return "; ".join(f"{p.cell}: {p.message}" if p.cell else p.message for p in self.problems)
+        parts = [(p.cell or "", p.message) for p in self.problems]
+        return summarise(parts)
 
 
 @dataclass(frozen=True)
@@ -72,29 +76,104 @@ class ValidatedTable:
 
 
 class MissingColumns(Exception):
-    """Required columns are absent: every row of the file is quarantined with this reason."""
+    """Required columns are absent: every row of the file is quarantined with this reason.
+    `header_map` keeps what was recognised (contract column → header), for the bookkeeping."""
+
+    def __init__(self, message: str, header_map: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.header_map = header_map or {}
 
 
-def map_headers(
-    contract: FeedContract, headers: tuple[str, ...], provided: frozenset[str] = frozenset()
-) -> dict[str, int]:
-    """Contract column name → index of the delivered column that carries it. Columns in
-    `provided` (filled from the delivery folder) may be absent."""
+# How many headers or synonyms a layout message lists before it counts the rest.
+_LISTED = 15
+
+
+def _listed(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:_LISTED])
+    return shown + (f" … (+{len(items) - _LISTED})" if len(items) > _LISTED else "")
+
+
+def _likely(column: ColumnSpec, ignored: Sequence[str]) -> list[str]:
+    """Ignored headers that look like `column`: sharing three characters in a row with one of
+    its headers (不合格情况 and 不合格项目), so a message can name the column that went
+    unrecognised."""
+    found = []
+    for header in ignored:
+        for synonym in column.headers:
+            cleaned = clean_header(synonym)
+            match = SequenceMatcher(None, header, cleaned).find_longest_match()
+            if match.size >= min(3, len(cleaned)):
+                found.append(header)
+                break
+    return found
+
+
+def layout_report(
+    contract: FeedContract,
+    headers: Sequence[str],
+    mapping: dict[str, int],
+    missing: Sequence[tuple[str, ...]],
+) -> str:
+    """What a person needs to fix a layout: the missing columns (a tuple: one of them), the
+    headers each accepts (and any ignored header that looks like one), the headers found,
+    those recognised (→ the column they fed) and those ignored. Lists are capped."""
+    used = set(mapping.values())
+    ignored = [h for i, h in enumerate(headers) if h and i not in used]
+    names = [" or ".join(contract.column(n).label for n in names) for names in missing]
+    accepted = []
+    for name in (n for names in missing for n in names):
+        column = contract.column(name)
+        likely = _likely(column, ignored)
+        hint = f" (unrecognised but similar: {', '.join(likely)})" if likely else ""
+        accepted.append(f"{column.label}: {_listed(column.headers)}{hint}")
+    recognised = [f"{headers[i]} → {contract.column(n).label}" for n, i in mapping.items()]
+    return (
+        f"required columns missing: {', '.join(names)}. "
+        f"Accepted headers: {'; '.join(accepted)}. "
+        f"Headers found: {_listed([h for h in headers if h]) or 'none'}. "
+        f"Recognised: {_listed(recognised) or 'none'}. "
+        f"Ignored: {_listed(ignored) or 'none'}."
+    )
+
+
+def column_positions(contract: FeedContract, headers: Sequence[str]) -> dict[str, int]:
+    """Contract column name → index of the delivered column carrying it (first synonym that
+    a header matches), for the columns the file has."""
     positions = {header: index for index, header in enumerate(headers) if header}
     mapping: dict[str, int] = {}
-    for column in contract.columns:
+    for column in contract.read_columns:
         for synonym in column.headers:
             index = positions.get(clean_header(synonym))
             if index is not None:
                 mapping[column.name] = index
                 break
+    return mapping
+
+
+def map_headers(
+    contract: FeedContract,
+    headers: tuple[str, ...],
+    provided: frozenset[str] = frozenset(),
+    hint: str = "",
+) -> dict[str, int]:
+    """Contract column name → index of the delivered column that carries it. Columns in
+    `provided` (filled from the delivery folder or the kind of list) may be absent; a
+    `require_one_of` rule needs one of its columns. MissingColumns says what is missing,
+    what each missing column accepts, and which headers were found, recognised and ignored;
+    `hint` is added to it (e.g. how to declare a 不合格产品 list)."""
+    mapping = column_positions(contract, headers)
     missing = [
-        c.label
-        for c in contract.columns
+        (c.name,)
+        for c in contract.read_columns
         if c.required and c.name not in mapping and c.name not in provided
     ]
+    for rule in contract.rules:
+        if rule.require_one_of and not any(c in mapping for c in rule.require_one_of):
+            missing.append(rule.require_one_of)
     if missing:
-        raise MissingColumns(f"required columns missing: {', '.join(missing)}")
+        header_map = {name: headers[index] for name, index in mapping.items()}
+        report = layout_report(contract, headers, mapping, missing)
+        raise MissingColumns(f"{report}{hint}", header_map)
     return mapping
 
 
@@ -138,7 +217,7 @@ def _memoised(parse: Callable[[CellValue], T]) -> Callable[[CellValue], T]:
     return parse_once
 
 
-def _distinct_keys(cells: list[CellValue]) -> list[object]:
+def distinct_keys(cells: list[CellValue]) -> list[object]:
     # a string is its own key (most cells); anything else is keyed with its type, as above
     return [v if v.__class__ is str else (v.__class__, v) for v in cells]
 
@@ -201,15 +280,45 @@ def _cell_reader(
     return read
 
 
-def _rule_column(rule: RuleSpec) -> str:
-    """The column a broken rule points at."""
+def _rule_column(rule: RuleSpec, mapping: dict[str, int]) -> str:
+    """The column a broken rule points at: for require_one_of, the first of its columns
+    that the file has."""
+    if rule.require_one_of:
+        return next((c for c in rule.require_one_of if c in mapping), rule.require_one_of[0])
     column = rule.require or rule.forbid or rule.left
     assert column is not None
     return column
 
 
+def _rule_place(
+    contract: FeedContract,
+    rule: RuleSpec,
+    mapping: dict[str, int],
+    headers: Sequence[str],
+) -> tuple[int | None, str]:
+    """Where a broken rule is shown and the note its message gets: its column's cell; when
+    the file has no such column, the cell of the condition that triggered it (the verdict
+    cell of "不合格但未填写不合格项目"), and a note that names the missing column and any
+    unrecognised header that looks like it (未识别的列：不合格情况)."""
+    column = _rule_column(rule, mapping)
+    if column in mapping:
+        return mapping[column], ""
+    index = next((mapping[c] for c in rule.when if c in mapping), None)
+    used = set(mapping.values())
+    ignored = [h for i, h in enumerate(headers) if h and i not in used]
+    likely = _likely(contract.column(column), ignored)
+    label = contract.column(column).label
+    note = f"（本文件没有“{label}”列"
+    return index, note + (f"；未识别的列：{'、'.join(likely)}）" if likely else "）")
+
+
 def _rule_breaks(rule: RuleSpec, values: dict[str, list[object]]) -> list[int]:
     """Positions of the rows that break `rule`."""
+    if rule.require_one_of:
+        parts = [values[c] for c in rule.require_one_of]
+        return [
+            i for i, row in enumerate(zip(*parts, strict=True)) if all(v in (None, "") for v in row)
+        ]
     if rule.require is None and rule.forbid is None:
         assert rule.left and rule.right and rule.op
         compare = _COMPARE[rule.op]
@@ -240,18 +349,25 @@ def validate_rows(
     contract: FeedContract,
     table: SourceTable,
     slot: Slot | None = None,
+    fills: Mapping[str, CellValue] | None = None,
+    hint: str = "",
     memo: ReadingMemo | None = None,
 ) -> ValidatedTable:
     """Parse every row of `table` by the contract. With the file's delivery `slot`, the
     source column is filled from (or checked against) the source folder and every row's
-    delivery date must lie in the slot's period.
+    delivery date must lie in the slot's period. `fills`: a value for every row of a column
+    the file does not have (what the kind of list declares, e.g. 检验结论 不合格 for a
+    不合格产品 list, and the loader-filled columns); read like a delivered cell, its
+    original text is not kept (it was not delivered). `hint` is added to a missing-columns
+    message.
 
     Column by column: each distinct value of a column is read once, and cell references
     and messages are made only for the rows with a problem. With `memo`, once for all the
     files that share it (a pass reads hundreds of files that repeat the same values)."""
     source_column = contract.delivery.source_column if slot and slot.source else None
-    provided = frozenset({source_column} if source_column else ())
-    mapping = map_headers(contract, table.headers, provided)
+    fills = fills or {}
+    provided = frozenset({source_column} if source_column else ()) | frozenset(fills)
+    mapping = map_headers(contract, table.headers, provided, hint)
     rows = table.rows
     count = len(rows)
     values: dict[str, list[object]] = {}
@@ -264,8 +380,12 @@ def validate_rows(
 
     for column in contract.columns:
         index = mapping.get(column.name)
-        cells = [row.values[index] for row in rows] if index is not None else [None] * count
-        keys = _distinct_keys(cells)
+        filled = index is None and column.name in fills
+        if index is not None:
+            cells = [row.values[index] for row in rows]
+        else:
+            cells = [fills.get(column.name)] * count
+        keys = distinct_keys(cells)
         firsts = dict(zip(reversed(keys), reversed(cells), strict=True))  # first of each key
         # a reading that depends on the file's slot is never shared with another file
         slot_free = column.name not in (source_column, contract.delivery.date_column)
@@ -279,7 +399,8 @@ def validate_rows(
         per_row = list(map(readings.__getitem__, keys))
         values[column.name] = [r[0] for r in per_row]
         if column.keep_original:
-            values[f"{column.name}_original"] = [r[1] for r in per_row]
+            originals = [None] * count if filled else [r[1] for r in per_row]
+            values[f"{column.name}_original"] = originals
         if any(readings[key][2] for key in firsts):
             for position, reading in enumerate(per_row):
                 if reading[2]:
@@ -288,11 +409,13 @@ def validate_rows(
     # rows are checked rule by rule, then problems sorted back into the contract's order
     broken_by_rule = [(rule, _rule_breaks(rule, values)) for rule in contract.rules]
     for rule, positions in broken_by_rule:
-        column = _rule_column(rule)
+        column = _rule_column(rule, mapping)
+        if positions:
+            place, note = _rule_place(contract, rule, mapping, table.headers)
         for position in positions:
             # a cell that could not be read is reported once, not again as "not filled in"
             if column not in unreadable.get(position, ()):
-                add(position, column, mapping.get(column), rule.message)
+                add(position, column, place, rule.message + note)
     if contract.key:
         seen_keys: dict[tuple[object, ...], int] = {}
         labels = "/".join(contract.column(k).label for k in contract.key)

@@ -619,6 +619,18 @@ def _resolve(kwargs: dict[str, Any], parameters: dict[str, Any]) -> dict[str, An
 _SQL_OPERATORS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
+def _no_rows_meet(frame: pd.DataFrame, condition: Any) -> bool:
+    """True when a simple `column == value` row condition leaves no row of `frame` (e.g. a
+    run that loaded only 不合格产品 lists for a pass-rate mean over the other rows): the
+    aggregate is then not evaluated, as on zero rows. Other conditions: False (run in GX)."""
+    if not isinstance(condition, dict) or condition.get("type") != "comparison":
+        return False
+    column = (condition.get("column") or {}).get("name")
+    if condition.get("operator") != "==" or column not in frame.columns:
+        return False
+    return not bool((frame[column] == condition.get("parameter")).any())
+
+
 def _condition_sql(condition: Any) -> str:
     """A serialised GX 1.x row condition as a DuckDB predicate (raises ValueError otherwise)."""
     if not isinstance(condition, dict):
@@ -706,7 +718,9 @@ def _validate_frame(
     outcomes: dict[int, ExpectationOutcome] = {}
     run = []
     for index in indices:
-        if frame.empty and loaded.scopes[index] == "aggregate":
+        aggregate = loaded.scopes[index] == "aggregate"
+        condition = loaded.entries[index].get("kwargs", {}).get("row_condition")
+        if aggregate and (frame.empty or _no_rows_meet(frame, condition)):
             outcomes[index] = _not_evaluated(loaded, index)
         else:
             run.append(index)

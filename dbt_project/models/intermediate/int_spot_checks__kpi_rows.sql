@@ -6,12 +6,16 @@
 --   AGRI_MONITOR_PASS_RATE             agricultural batches, counted when 合格
 --   FRUIT_FOREST_SAMPLING_BATCHES      forestry batches of categories G01–G03, all counted
 -- A batch without a county (province-published tables) counts for the city only.
+-- Rows of published 不合格产品 lists (is_failure_list) count in no KPI: such a list carries no
+-- passed batches, so it is no sample of a pass rate, a failure rate or a batch count, and its
+-- batches may repeat a full results table's (docs/feeds/spot_checks.md).
 
 with
 
 batches as (
 
     select * from {{ ref('int_spot_checks__current') }}
+    where not is_failure_list
 
 ),
 

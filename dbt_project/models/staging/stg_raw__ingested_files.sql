@@ -15,6 +15,7 @@ select
     rows_read,
     rows_loaded,
     rows_quarantined,
+    rows_set_aside,
     reason as rejection_reason,
     stored_path,
     sheet as source_sheet,

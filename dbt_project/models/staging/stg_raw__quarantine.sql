@@ -15,6 +15,7 @@ select
     reason as quarantine_reason,
     problems,
     raw_record,
+    coalesce(set_aside, false) as is_set_aside,
     quarantined_at
 
 from source

@@ -41,7 +41,7 @@ def _reconciliation_markdown(reports: list[FileReport]) -> str:
         "|---|---|---:|---:|---:|---|",
     ]
     for r in reports:
-        if r.status == "already_ingested":
+        if r.status == "already_ingested" and not r.reason:  # a renamed copy is said
             continue
         lines.append(
             f"| {r.source_file} | {r.status} | {r.rows_read} | {r.rows_loaded} "
