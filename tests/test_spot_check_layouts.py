@@ -18,6 +18,7 @@ import shutil
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
+import duckdb
 import pytest
 from openpyxl import Workbook
 
@@ -543,3 +544,56 @@ def test_two_level_headers_whichever_row_is_found_first(tmp_path: Path) -> None:
         ],
     )
     assert titled == ("抽样日期", "受检单位", "产品名称", "检验结论")
+
+
+def test_an_older_warehouse_keeps_its_enterprises_in_the_role_their_header_named(
+    tmp_path: Path,
+) -> None:
+    """Before the roles, one `enterprise_name` held whoever a file named. An upgraded
+    warehouse moves each value to the role its file's header said (header_map), a value with
+    no recorded header to the sampled unit, and drops the old column; the next pass loads
+    as usual. Nothing is read again."""
+    from orchestration.ingest.loader import BOOKKEEPING_DDL, ensure_tables
+
+    contract = load_contract("spot_checks")
+    conn = duckdb.connect(str(tmp_path / "old.duckdb"))
+    try:
+        conn.execute(BOOKKEEPING_DDL)
+        conn.execute(
+            "create table raw.spot_checks (sample_no varchar, enterprise_name varchar, "
+            "_source_file varchar, _source_sha256 varchar, _source_sheet varchar, "
+            "_source_row integer, _raw_record json, _loaded_at timestamp)"
+        )
+        rows = [
+            ("A1", "甲商场", "a" * 64),
+            ("B1", "乙电缆厂", "b" * 64),
+            ("C1", "丙公司", "c" * 64),
+        ]
+        for sample, name, sha in rows:
+            conn.execute(
+                "insert into raw.spot_checks values (?, ?, 'f.csv', ?, null, 2, '{}', now())",
+                [sample, name, sha],
+            )
+        for sha, header in (("a" * 64, "受检单位"), ("b" * 64, "标称生产企业名称")):
+            conn.execute(
+                "insert into raw.ingested_files (feed, sha256, source_file, file_bytes, status, "
+                "rows_read, rows_loaded, rows_quarantined, header_map, stored_path, ingested_at) "
+                "values ('spot_checks', ?, 'f.csv', 1, 'loaded', 1, 1, 0, ?, 's', now())",
+                [sha, json.dumps({"enterprise_name": header}, ensure_ascii=False)],
+            )
+        ensure_tables(conn, contract)
+        roles = conn.execute(
+            "select sample_no, sampled_unit_name, manufacturer_name from raw.spot_checks "
+            "order by sample_no"
+        ).fetchall()
+        columns = {
+            r[0]
+            for r in conn.execute(
+                "select column_name from duckdb_columns() where table_name = 'spot_checks'"
+            ).fetchall()
+        }
+        ensure_tables(conn, contract)  # again: nothing left to move
+    finally:
+        conn.close()
+    assert roles == [("A1", "甲商场", None), ("B1", None, "乙电缆厂"), ("C1", "丙公司", None)]
+    assert "enterprise_name" not in columns

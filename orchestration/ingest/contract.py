@@ -73,6 +73,8 @@ class ColumnSpec:
     # filled by the loader, never read from a delivered file (e.g. which kind of list a row
     # came from): such a column has no headers and is never "missing"
     filled_by_loader: bool = False
+    # raw-table columns this one replaces: an older warehouse's values move here (loader)
+    formerly: tuple[str, ...] = ()
 
     @property
     def duckdb_type(self) -> str:
@@ -275,6 +277,7 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
         if below
         else None,
         filled_by_loader=filled,
+        formerly=tuple(raw.get("formerly") or ()),
     )
 
 

@@ -33,6 +33,7 @@ from orchestration.ingest.delivery import Slot, slot_of
 from orchestration.ingest.errors import FileRejected, cap
 from orchestration.ingest.failure_lists import list_fills, passing_rows
 from orchestration.ingest.file_names import display_path
+from orchestration.ingest.former_columns import move_former_columns
 from orchestration.ingest.matrix import reshape_matrix
 from orchestration.ingest.readers import read_table
 from orchestration.ingest.validate_rows import (
@@ -157,6 +158,7 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection, contract: FeedContract) -> No
     conn.execute(f"create table if not exists {contract.table} ({columns})")
     for column in data_columns:
         conn.execute(f"alter table {contract.table} add column if not exists {column}")
+    move_former_columns(conn, contract)
     # warehouses made before loaded rows stopped carrying their JSON copy
     required = conn.execute(
         "select 1 from duckdb_columns() where schema_name = ? and table_name = ? "
