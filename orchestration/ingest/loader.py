@@ -28,6 +28,7 @@ import pyarrow as pa
 from orchestration import settings
 from orchestration.ingest import file_store, landing
 from orchestration.ingest.area import set_aside
+from orchestration.ingest.batches import write_isolating
 from orchestration.ingest.contract import FeedContract
 from orchestration.ingest.delivery import Slot, slot_of
 from orchestration.ingest.errors import FileRejected, cap
@@ -424,16 +425,6 @@ def file_record(
     }
 
 
-def record_file(conn: duckdb.DuckDBPyConnection, *args: Any, **kwargs: Any) -> None:
-    """Insert one file's raw.ingested_files row (file_record's arguments)."""
-    record = file_record(*args, **kwargs)
-    columns = ", ".join(record)
-    conn.execute(
-        f"insert into raw.ingested_files ({columns}) values ({', '.join('?' * len(record))})",
-        list(record.values()),
-    )
-
-
 @dataclass
 class _Parsed:
     """A new file read and validated, waiting to be written with its batch."""
@@ -719,24 +710,15 @@ def _write_or_isolate(
     batch: list[_Parsed | _Repeat],
     known: KnownFiles,
 ) -> list[FileReport]:
-    """The batch in one transaction; if that fails, file by file, so that one file's fault
-    never stops the others (the failing file is read again by the next pass)."""
-    try:
-        return _write_batch(conn, contract, batch)
-    except Exception:
-        if len(batch) == 1:
-            raise
-    reports = []
-    for item in batch:
-        try:
-            reports += _write_batch(conn, contract, [item])
-        except Exception as error:
-            if isinstance(item, _Parsed):
-                known.files.pop(item.sha256, None)
-                reports.append(_failed(contract.feed, item.source_file, error))
-            else:
-                reports.append(_failed(contract.feed, str(item.record["source_file"]), error))
-    return reports
+    """The batch in one transaction, or file by file if that fails (batches.py)."""
+
+    def failed(item: _Parsed | _Repeat, error: Exception) -> FileReport:
+        if isinstance(item, _Repeat):
+            return _failed(contract.feed, str(item.record["source_file"]), error)
+        known.files.pop(item.sha256, None)  # read again by the next pass
+        return _failed(contract.feed, item.source_file, error)
+
+    return write_isolating(batch, lambda items: _write_batch(conn, contract, items), failed)
 
 
 def _below_landing(contract: FeedContract, path: Path, raw_dir: Path) -> PurePosixPath:

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.ingest import file_store
+from orchestration.ingest.batches import write_isolating
 from orchestration.ingest.file_names import display_path
 from orchestration.ingest.loader import file_record, insert_batch, quarantine_record
 from orchestration.ingest.readers import FileRejected
@@ -249,7 +250,7 @@ def _prepare(
     return _Prepared(report, _table_rows(parsed, lineage) if parsed else {}, file, version)
 
 
-def _write(conn: duckdb.DuckDBPyConnection, batch: list[_Prepared]) -> None:
+def _write(conn: duckdb.DuckDBPyConnection, batch: Sequence[_Prepared]) -> list[SubmissionReport]:
     """A batch of workbooks in one transaction: a statement per table, not per file."""
     by_table: dict[str, list[dict[str, Any]]] = {}
     for item in batch:
@@ -266,6 +267,7 @@ def _write(conn: duckdb.DuckDBPyConnection, batch: list[_Prepared]) -> None:
     except Exception:
         conn.rollback()
         raise
+    return [item.report for item in batch]
 
 
 def _failed(source_file: str, error: Exception) -> SubmissionReport:
@@ -276,23 +278,13 @@ def _failed(source_file: str, error: Exception) -> SubmissionReport:
 def _write_or_isolate(
     conn: duckdb.DuckDBPyConnection, batch: list[_Prepared], known: set[str]
 ) -> list[SubmissionReport]:
-    """The batch in one transaction; if that fails, file by file, so that one file's fault
-    never stops the others (the failing file is read again by the next pass)."""
-    try:
-        _write(conn, batch)
-        return [item.report for item in batch]
-    except Exception:
-        if len(batch) == 1:
-            raise
-    reports = []
-    for item in batch:
-        try:
-            _write(conn, [item])
-            reports.append(item.report)
-        except Exception as error:
-            known.discard(item.report.sha256)
-            reports.append(_failed(item.report.source_file, error))
-    return reports
+    """The batch in one transaction, or workbook by workbook if that fails (batches.py)."""
+
+    def failed(item: _Prepared, error: Exception) -> SubmissionReport:
+        known.discard(item.report.sha256)  # read again by the next pass
+        return _failed(item.report.source_file, error)
+
+    return write_isolating(batch, lambda items: _write(conn, items), failed)
 
 
 # Workbooks are written in batches of this many, one transaction each: a statement per file
@@ -349,16 +341,11 @@ def process_files(
             reports += _write_or_isolate(conn, batch, known)
             batch = []
     if batch:
-        reports += _write_or_isolate(conn, batch, known) if isolate else _write_all(conn, batch)
+        reports += _write_or_isolate(conn, batch, known) if isolate else _write(conn, batch)
     # in landing order (batched files report when written)
     order = {display_path(p.relative_to(raw_dir).as_posix()): i for i, p in enumerate(paths)}
     reports.sort(key=lambda r: order.get(r.source_file, len(order)))
     return reports
-
-
-def _write_all(conn: duckdb.DuckDBPyConnection, batch: list[_Prepared]) -> list[SubmissionReport]:
-    _write(conn, batch)
-    return [item.report for item in batch]
 
 
 def process_landed(

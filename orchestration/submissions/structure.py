@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from openpyxl.utils import get_column_letter
@@ -86,6 +87,34 @@ def _diff(
     return insertions, deleted, inserted, replaced
 
 
+@dataclass(frozen=True)
+class _Comparison:
+    """How `actual` departs from `expected` (headers of columns, or codes of rows): names
+    moved (from, to, name); insertions (before expected index, actual indices) and deletions
+    and replacements (expected index, name / actual index, name) other than those moves."""
+
+    moves: list[tuple[int, int, str]]
+    insertions: list[tuple[int, list[int]]]
+    deleted: list[tuple[int, str]]
+    replaced: list[tuple[int, str, int, str]]
+
+
+def _compare(expected: Sequence[str], actual: Sequence[str]) -> _Comparison:
+    insertions, deleted, inserted, replaced = _diff(expected, actual)
+    gone = deleted + [(i, n) for i, n, _, _ in replaced]
+    came = inserted + [(j, n) for _, _, j, n in replaced]
+    moves = _moves(gone, came)
+    moved_from = {old for old, _, _ in moves}
+    moved_to = {new for _, new, _ in moves}
+    added = [(before, [j for j in js if j not in moved_to]) for before, js in insertions]
+    return _Comparison(
+        moves,
+        [(before, js) for before, js in added if js],
+        [(i, n) for i, n in deleted if i not in moved_from and (i, n) in gone],
+        [r for r in replaced if r[0] not in moved_from and r[2] not in moved_to],
+    )
+
+
 def column_changes(grid: Grid, columns: Sequence[layout.Column]) -> list[str]:
     """The header row of a task or metric sheet against the template's columns, and nothing
     written right of the last column."""
@@ -110,36 +139,23 @@ def column_changes(grid: Grid, columns: Sequence[layout.Column]) -> list[str]:
             for i, name in enumerate(expected)
             if actual.index(name) != i
         ]
-    insertions, deleted, inserted, replaced = _diff(expected, actual)
-    deleted_names = [(i, n) for i, n in deleted] + [(i, n) for i, n, _, _ in replaced]
-    inserted_names = [(j, n) for j, n in inserted] + [(j, n) for _, _, j, n in replaced]
-    moves = _moves(deleted_names, inserted_names)
-    moved_from = {old for old, _, _ in moves}
-    moved_to = {new for _, new, _ in moves}
+    found = _compare(expected, actual)
     changes = [
         f"{letter[old]}列（{columns[old].header}）被移到了{get_column_letter(new + 1)}列"
-        for old, new, _ in moves
+        for old, new, _ in found.moves
     ]
-    for before, added in insertions:
-        added = [j for j in added if j not in moved_to]
-        if not added:
-            continue
+    for before, added in found.insertions:
         shown = "、".join(f"“{actual[j]}”" for j in added if actual[j])
         named = f"（表头 {shown}）" if shown else ""
         if before < len(columns):
             changes.append(f"在{letter[before]}列前插入了{_count(len(added))}列{named}")
         else:
             changes.append(f"在{letter[-1]}列后增加了{_count(len(added))}列{named}")
-    changes += [
-        f"删除了{letter[i]}列（{columns[i].header}）"
-        for i, name in deleted
-        if i not in moved_from and (i, name) in deleted_names
-    ]
+    changes += [f"删除了{letter[i]}列（{columns[i].header}）" for i, _ in found.deleted]
     changes += [
         f"{get_column_letter(j + 1)}{layout.HEADER_ROW} 的表头应为“{columns[i].header}”，"
         f"现为“{name or '空白'}”"
-        for i, _, j, name in replaced
-        if i not in moved_from and j not in moved_to
+        for i, _, j, name in found.replaced
     ]
     return changes
 
@@ -191,29 +207,20 @@ def row_changes(
             for old, new, code in moved
             if old != new
         ]
-    insertions, deleted, inserted, replaced = _diff(expected, actual)
-    deleted_codes = [(i, c) for i, c in deleted] + [(i, c) for i, c, _, _ in replaced]
-    inserted_codes = [(j, c) for j, c in inserted] + [(j, c) for _, _, j, c in replaced]
-    moves = _moves(deleted_codes, inserted_codes)
-    moved_from = {old for old, _, _ in moves}
-    moved_to = {new for _, new, _ in moves}
+    found = _compare(expected, actual)
     changes = [
         f"第{first_row + old}行（{what} {code}）被移到了第{first_row + new}行"
-        for old, new, code in moves
-    ]
-    for before, added in insertions:
-        added = [j for j in added if j not in moved_to]
-        if added and before < len(expected):
-            changes.append(f"第{first_row + before}行前插入了{_count(len(added))}行")
-    changes += [
-        f"删除了第{first_row + i}行（{what} {code}）"
-        for i, code in deleted
-        if i not in moved_from and (i, code) in deleted_codes
+        for old, new, code in found.moves
     ]
     changes += [
-        f"第{first_row + j}行的{what}应为 {code}，现为 {found or '空白'}"
-        for i, code, j, found in replaced
-        if i not in moved_from and j not in moved_to
+        f"第{first_row + before}行前插入了{_count(len(added))}行"
+        for before, added in found.insertions
+        if before < len(expected)
+    ]
+    changes += [f"删除了第{first_row + i}行（{what} {code}）" for i, code in found.deleted]
+    changes += [
+        f"第{first_row + j}行的{what}应为 {code}，现为 {found_code or '空白'}"
+        for _, code, j, found_code in found.replaced
     ]
     return changes
 
